@@ -1,0 +1,10 @@
+"""Root URLs: the office pages, the admin and the login pages."""
+
+from django.contrib import admin
+from django.urls import include, path
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("accounts/", include("django.contrib.auth.urls")),
+    path("", include("garage.urls")),
+]

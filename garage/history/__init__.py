@@ -1,0 +1,1 @@
+"""The history engine of car aggregates."""

@@ -156,7 +156,7 @@ CRISPY_TEMPLATE_PACK = "bootstrap5"
 # the diffs written since the last one outweigh it, or after this many
 # versions, so that rebuilding any version applies a bounded number of diffs.
 FLEET_HISTORY_CHECKPOINT_EVERY = int(
-    os.environ.get("FLEET_HISTORY_CHECKPOINT_EVERY", "50")
+    os.environ.get("FLEET_HISTORY_CHECKPOINT_EVERY", "20")
 )
 
 if not DEBUG:

@@ -26,11 +26,11 @@ class UnitOfWork:
     user: object = None
     reason: str = ""
     using: str = DEFAULT_DB_ALIAS
-    cars: dict[int, set[int]] = field(default_factory=dict)
+    cars: dict[int, set[int] | None] = field(default_factory=dict)
     collaborators: set[int] = field(default_factory=set)
     kinds: dict[int, tuple[str, int | None]] = field(default_factory=dict)
     entries: list = field(default_factory=list)
-    locked_versions: dict[int, int] = field(default_factory=dict)
+    heads: dict[int, object] = field(default_factory=dict)
     flushing: bool = False
 
     def note_car(self, car_id):
@@ -39,14 +39,24 @@ class UnitOfWork:
 
     def note_record(self, car_id, record_id):
         """Note that service record ``record_id`` of car ``car_id`` changed."""
-        self.cars.setdefault(car_id, set()).add(record_id)
+        records = self.cars.setdefault(car_id, set())
+        if records is not None:
+            records.add(record_id)
+
+    def note_everything(self, car_id):
+        """Note that anything of car ``car_id`` may have changed.
+
+        Used where the change did not go through the ORM's signals, so that
+        the whole aggregate is compared instead of the records noted.
+        """
+        self.cars[car_id] = None
 
     def note_collaborator(self, collaborator_id):
         """Note that a collaborator, perhaps named on many records, changed."""
         self.collaborators.add(collaborator_id)
 
     def set_kind(self, car_id, kind, source_version=None):
-        """Record the change of ``car_id`` as ``kind`` instead of guessing it."""
+        """Record the change of ``car_id`` as ``kind`` rather than guess it."""
         self.note_car(car_id)
         self.kinds[car_id] = (kind, source_version)
 
@@ -54,9 +64,7 @@ class UnitOfWork:
         """Lock the history of ``car_id`` and return its current version."""
         from garage.history.recorder import lock_head
 
-        if car_id not in self.locked_versions:
-            self.locked_versions[car_id] = lock_head(car_id, self.using)
-        return self.locked_versions[car_id]
+        return lock_head(self, car_id).version
 
     def entry_for(self, car_id):
         """Return the entry this unit wrote for ``car_id``, or None."""

@@ -1,0 +1,77 @@
+"""Turn a car's aggregate into a plain, JSON-native snapshot dict.
+
+A snapshot holds the car's fields and its service records keyed by their id
+as a string, each with its manager's id and name as they are now::
+
+    {"id": 1, "license_plate": "ABC123", "model": "Toyota Corolla",
+     "service_records": {"7": {"id": 7, "service_date": "2025-05-05",
+                               "description": "Oil change",
+                               "service_manager": {"id": 3, "name": "Ana"}}}}
+
+A car that does not exist is the empty dict.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from garage.models import Car, ServiceRecord
+
+Snapshot = dict[str, Any]
+
+CAR_FIELDS = ("id", "license_plate", "model")
+RECORD_FIELDS = ("service_date", "description", "service_manager")
+RECORDS = "service_records"
+
+
+def record_key(record_id: int) -> str:
+    """Return the key under which a record is stored in a snapshot."""
+    return str(record_id)
+
+
+def car_state(car: Car | dict) -> Snapshot:
+    """Return the car-level part of a snapshot (no records)."""
+    if isinstance(car, dict):
+        return {name: car[name] for name in CAR_FIELDS}
+    return {name: getattr(car, name) for name in CAR_FIELDS}
+
+
+def record_state(record: ServiceRecord) -> Snapshot:
+    """Return one service record as it is stored in a snapshot."""
+    manager = record.service_manager
+    return {
+        "id": record.pk,
+        "service_date": record.service_date.isoformat(),
+        "description": record.description,
+        "service_manager": {"id": manager.pk, "name": manager.name},
+    }
+
+
+def live_records(car_id: int, record_ids=None, using="default") -> dict[str, Snapshot]:
+    """Return the car's service records (or only ``record_ids``) as stored."""
+    records = ServiceRecord.objects.using(using).filter(car_id=car_id)
+    if record_ids is not None:
+        records = records.filter(pk__in=record_ids)
+    records = records.select_related("service_manager").order_by()
+    return {record_key(record.pk): record_state(record) for record in records}
+
+
+def live_car(car_id: int, using="default") -> Snapshot | None:
+    """Return the car-level state of the live car, or None if it is gone."""
+    row = Car.objects.using(using).filter(pk=car_id).values(*CAR_FIELDS).first()
+    return dict(row) if row else None
+
+
+def live_snapshot(car_id: int, using="default") -> Snapshot:
+    """Return the full snapshot of the car as it stands in the database."""
+    state = live_car(car_id, using)
+    if state is None:
+        return {}
+    return assemble(state, live_records(car_id, using=using))
+
+
+def assemble(state: Snapshot, records: dict[str, Snapshot]) -> Snapshot:
+    """Return a snapshot from its car-level state and its records."""
+    if not state:
+        return {}
+    return {**state, RECORDS: records}

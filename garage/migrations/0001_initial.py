@@ -8,7 +8,6 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
@@ -17,85 +16,195 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.CreateModel(
-            name='Car',
+            name="Car",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('license_plate', garage.models.LicensePlateField(error_messages={'unique': 'Another car already has this licence plate.'}, max_length=12, unique=True, validators=[garage.models.validate_plate], verbose_name='licence plate')),
-                ('model', models.CharField(max_length=100)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True,
+                        primary_key=True,
+                        serialize=False,
+                        verbose_name="ID",
+                    ),
+                ),
+                (
+                    "license_plate",
+                    garage.models.LicensePlateField(
+                        error_messages={
+                            "unique": "Another car already has this licence plate."
+                        },
+                        max_length=12,
+                        unique=True,
+                        validators=[garage.models.validate_plate],
+                        verbose_name="licence plate",
+                    ),
+                ),
+                ("model", models.CharField(max_length=100)),
             ],
             options={
-                'ordering': ['license_plate'],
-                'permissions': [('revert_car', 'Can revert a car to an earlier version'), ('undo_car_change', 'Can undo one past change of a car'), ('restore_car', 'Can restore a deleted car')],
+                "ordering": ["license_plate"],
+                "permissions": [
+                    ("revert_car", "Can revert a car to an earlier version"),
+                    ("undo_car_change", "Can undo one past change of a car"),
+                    ("restore_car", "Can restore a deleted car"),
+                ],
             },
         ),
         migrations.CreateModel(
-            name='CarHistoryHead',
+            name="CarHistoryHead",
             fields=[
-                ('car_id', models.BigIntegerField(primary_key=True, serialize=False)),
-                ('version', models.PositiveIntegerField(default=0)),
-                ('state', models.JSONField(default=dict)),
-                ('checkpoint_version', models.PositiveIntegerField(default=0)),
-                ('checkpoint_bytes', models.PositiveIntegerField(default=0)),
-                ('bytes_since_checkpoint', models.PositiveIntegerField(default=0)),
+                ("car_id", models.BigIntegerField(primary_key=True, serialize=False)),
+                ("version", models.PositiveIntegerField(default=0)),
+                ("state", models.JSONField(default=dict)),
+                ("checkpoint_version", models.PositiveIntegerField(default=0)),
+                ("checkpoint_bytes", models.PositiveIntegerField(default=0)),
+                ("bytes_since_checkpoint", models.PositiveIntegerField(default=0)),
             ],
         ),
         migrations.CreateModel(
-            name='Collaborator',
+            name="Collaborator",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=100)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True,
+                        primary_key=True,
+                        serialize=False,
+                        verbose_name="ID",
+                    ),
+                ),
+                ("name", models.CharField(max_length=100)),
             ],
             options={
-                'ordering': ['name', 'id'],
+                "ordering": ["name", "id"],
             },
         ),
         migrations.CreateModel(
-            name='ServiceRecordState',
+            name="ServiceRecordState",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('car_id', models.BigIntegerField()),
-                ('record_id', models.BigIntegerField()),
-                ('state', models.JSONField()),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True,
+                        primary_key=True,
+                        serialize=False,
+                        verbose_name="ID",
+                    ),
+                ),
+                ("car_id", models.BigIntegerField()),
+                ("record_id", models.BigIntegerField()),
+                ("state", models.JSONField()),
             ],
             options={
-                'constraints': [models.UniqueConstraint(fields=('car_id', 'record_id'), name='unique_record_state')],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("car_id", "record_id"), name="unique_record_state"
+                    )
+                ],
             },
         ),
         migrations.CreateModel(
-            name='CarHistory',
+            name="CarHistory",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('car_id', models.BigIntegerField(db_index=True)),
-                ('version', models.PositiveIntegerField()),
-                ('license_plate', models.CharField(blank=True, max_length=12)),
-                ('created_at', models.DateTimeField(db_index=True, default=django.utils.timezone.now)),
-                ('reason', models.CharField(blank=True, max_length=300)),
-                ('kind', models.CharField(choices=[('created', 'Created'), ('changed', 'Changed'), ('deleted', 'Deleted'), ('reverted', 'Reverted'), ('restored', 'Restored'), ('undone', 'Undone'), ('out_of_band', 'Recorded out of band')], max_length=20)),
-                ('source_version', models.PositiveIntegerField(blank=True, null=True)),
-                ('diff', models.JSONField()),
-                ('deepdiff_version', models.CharField(max_length=20)),
-                ('snapshot', models.JSONField(blank=True, null=True)),
-                ('user', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='car_history', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True,
+                        primary_key=True,
+                        serialize=False,
+                        verbose_name="ID",
+                    ),
+                ),
+                ("car_id", models.BigIntegerField(db_index=True)),
+                ("version", models.PositiveIntegerField()),
+                ("license_plate", models.CharField(blank=True, max_length=12)),
+                (
+                    "created_at",
+                    models.DateTimeField(
+                        db_index=True, default=django.utils.timezone.now
+                    ),
+                ),
+                ("reason", models.CharField(blank=True, max_length=300)),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("created", "Created"),
+                            ("changed", "Changed"),
+                            ("deleted", "Deleted"),
+                            ("reverted", "Reverted"),
+                            ("restored", "Restored"),
+                            ("undone", "Undone"),
+                            ("out_of_band", "Recorded out of band"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                ("source_version", models.PositiveIntegerField(blank=True, null=True)),
+                ("diff", models.JSONField()),
+                ("deepdiff_version", models.CharField(max_length=20)),
+                ("snapshot", models.JSONField(blank=True, null=True)),
+                (
+                    "user",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="car_history",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'car history entry',
-                'verbose_name_plural': 'car history',
-                'ordering': ['car_id', '-version'],
-                'constraints': [models.UniqueConstraint(fields=('car_id', 'version'), name='unique_car_history_version')],
+                "verbose_name": "car history entry",
+                "verbose_name_plural": "car history",
+                "ordering": ["car_id", "-version"],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("car_id", "version"), name="unique_car_history_version"
+                    )
+                ],
             },
         ),
         migrations.CreateModel(
-            name='ServiceRecord',
+            name="ServiceRecord",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('service_date', models.DateField()),
-                ('description', models.CharField(max_length=500)),
-                ('car', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='service_records', to='garage.car')),
-                ('service_manager', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='service_records', to='garage.collaborator')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True,
+                        primary_key=True,
+                        serialize=False,
+                        verbose_name="ID",
+                    ),
+                ),
+                ("service_date", models.DateField()),
+                ("description", models.CharField(max_length=500)),
+                (
+                    "car",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="service_records",
+                        to="garage.car",
+                    ),
+                ),
+                (
+                    "service_manager",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="service_records",
+                        to="garage.collaborator",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-service_date', '-id'],
-                'indexes': [models.Index(fields=['car', 'service_date'], name='garage_serv_car_id_108a97_idx')],
+                "ordering": ["-service_date", "-id"],
+                "indexes": [
+                    models.Index(
+                        fields=["car", "service_date"],
+                        name="garage_serv_car_id_108a97_idx",
+                    )
+                ],
             },
         ),
     ]

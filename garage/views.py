@@ -1,3 +1,223 @@
-from django.shortcuts import render
+"""Office pages: cars with their service records, and collaborators."""
 
-# Create your views here.
+from django.contrib import messages
+from django.contrib.auth.mixins import LoginRequiredMixin, PermissionRequiredMixin
+from django.contrib.messages.views import SuccessMessageMixin
+from django.db.models import Count, ProtectedError, Q
+from django.http import HttpResponseRedirect
+from django.urls import reverse, reverse_lazy
+from django.views import generic
+
+from garage.forms import CarForm, CollaboratorForm, ServiceRecordFormSet
+from garage.history.units import recording
+from garage.models import Car, Collaborator, normalize_plate
+
+PAGE_SIZE = 25
+
+
+class StaffMixin(LoginRequiredMixin, PermissionRequiredMixin):
+    """Send anonymous users to log in; refuse users without the permission."""
+
+
+class SearchMixin:
+    """Read the search words from ``?q=`` and hand them to the template."""
+
+    def get_search(self):
+        """Return the search words, stripped; empty when there are none."""
+        return self.request.GET.get("q", "").strip()
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(q=self.get_search(), **kwargs)
+
+
+class CarListView(StaffMixin, SearchMixin, generic.ListView):
+    """List the cars, with their record count and last service date."""
+
+    permission_required = "garage.view_car"
+    paginate_by = PAGE_SIZE
+
+    def get_queryset(self):
+        cars = Car.objects.with_service_summary().order_by("license_plate")
+        if q := self.get_search():
+            cars = cars.filter(self.search_filter(q))
+        return cars
+
+    def search_filter(self, q):
+        """Match the plate written any way, or a part of the model."""
+        matches = Q(model__icontains=q)
+        if plate := normalize_plate(q):
+            matches |= Q(license_plate__contains=plate)
+        return matches
+
+
+class CarDetailView(StaffMixin, generic.DetailView):
+    """Show a car and its service records, newest first."""
+
+    permission_required = "garage.view_car"
+    model = Car
+
+    def get_context_data(self, **kwargs):
+        records = self.object.service_records.select_related("service_manager")
+        return super().get_context_data(records=records, **kwargs)
+
+
+class CarFormMixin:
+    """Edit a car and its service records in one form, saved as one change."""
+
+    model = Car
+    form_class = CarForm
+
+    def get_formset(self):
+        """Return the service records formset bound to the car being edited."""
+        kwargs = {"instance": self.object or Car(), "prefix": "records"}
+        if self.request.method == "POST":
+            kwargs["data"] = self.request.POST
+        return ServiceRecordFormSet(**kwargs)
+
+    def get_context_data(self, **kwargs):
+        kwargs.setdefault("formset", self.get_formset())
+        return super().get_context_data(**kwargs)
+
+    def post(self, request, *args, **kwargs):
+        self.object = self.get_edited_object()
+        form = self.get_form()
+        formset = self.get_formset()
+        # Validate both before saving anything, so every error shows at once.
+        form_ok = form.is_valid()
+        formset_ok = formset.is_valid()
+        if form_ok and formset_ok:
+            return self.form_valid(form, formset)
+        return self.render_to_response(
+            self.get_context_data(form=form, formset=formset)
+        )
+
+    def form_valid(self, form, formset):
+        reason = form.cleaned_data["reason"]
+        with recording(user=self.request.user, reason=reason):
+            self.object = form.save()
+            formset.instance = self.object
+            formset.save()
+        messages.success(self.request, self.success_message % {"car": self.object})
+        return HttpResponseRedirect(self.get_success_url())
+
+
+class CarCreateView(StaffMixin, CarFormMixin, generic.CreateView):
+    """Add a car with its service records."""
+
+    permission_required = ("garage.add_car", "garage.add_servicerecord")
+    success_message = "Car %(car)s was added."
+
+    def get_edited_object(self):
+        return None
+
+
+class CarUpdateView(StaffMixin, CarFormMixin, generic.UpdateView):
+    """Change a car and its service records."""
+
+    permission_required = (
+        "garage.change_car",
+        "garage.add_servicerecord",
+        "garage.change_servicerecord",
+        "garage.delete_servicerecord",
+    )
+    success_message = "Car %(car)s was saved."
+
+    def get_edited_object(self):
+        return self.get_object()
+
+
+class CarDeleteView(StaffMixin, generic.DeleteView):
+    """Delete a car and its service records after confirmation."""
+
+    permission_required = ("garage.delete_car", "garage.delete_servicerecord")
+    model = Car
+    success_url = reverse_lazy("garage:car-list")
+
+    def get_context_data(self, **kwargs):
+        record_count = self.object.service_records.count()
+        return super().get_context_data(record_count=record_count, **kwargs)
+
+    def form_valid(self, form):
+        with recording(user=self.request.user):
+            self.object.delete()
+        messages.success(self.request, f"Car {self.object} was deleted.")
+        return HttpResponseRedirect(self.get_success_url())
+
+
+class CollaboratorListView(StaffMixin, SearchMixin, generic.ListView):
+    """List the collaborators and how many records each manages."""
+
+    permission_required = "garage.view_collaborator"
+    paginate_by = PAGE_SIZE
+
+    def get_queryset(self):
+        collaborators = Collaborator.objects.annotate(
+            record_count=Count("service_records")
+        ).order_by("name", "id")
+        if q := self.get_search():
+            collaborators = collaborators.filter(name__icontains=q)
+        return collaborators
+
+
+class CollaboratorFormMixin(SuccessMessageMixin):
+    """Save a collaborator as one recorded change."""
+
+    model = Collaborator
+    form_class = CollaboratorForm
+    success_url = reverse_lazy("garage:collaborator-list")
+
+    def form_valid(self, form):
+        with recording(user=self.request.user):
+            return super().form_valid(form)
+
+
+class CollaboratorCreateView(StaffMixin, CollaboratorFormMixin, generic.CreateView):
+    """Add a collaborator."""
+
+    permission_required = "garage.add_collaborator"
+    success_message = "Collaborator %(name)s was added."
+
+
+class CollaboratorUpdateView(StaffMixin, CollaboratorFormMixin, generic.UpdateView):
+    """Rename a collaborator."""
+
+    permission_required = "garage.change_collaborator"
+    success_message = "Collaborator %(name)s was saved."
+
+
+class CollaboratorDeleteView(StaffMixin, generic.DeleteView):
+    """Delete a collaborator who manages no service records."""
+
+    permission_required = "garage.delete_collaborator"
+    model = Collaborator
+    success_url = reverse_lazy("garage:collaborator-list")
+
+    def get_context_data(self, **kwargs):
+        record_count = self.count_records()
+        return super().get_context_data(record_count=record_count, **kwargs)
+
+    def count_records(self):
+        """Return how many service records name the collaborator."""
+        return self.object.service_records.count()
+
+    def form_valid(self, form):
+        if record_count := self.count_records():
+            return self.refuse(record_count)
+        try:
+            with recording(user=self.request.user):
+                self.object.delete()
+        except ProtectedError as error:
+            # A record naming them was saved since the count above.
+            return self.refuse(len(error.protected_objects))
+        messages.success(self.request, f"Collaborator {self.object} was deleted.")
+        return HttpResponseRedirect(self.get_success_url())
+
+    def refuse(self, record_count):
+        """Explain why the collaborator stays, and go back to the list."""
+        records = "record uses" if record_count == 1 else "records use"
+        messages.error(
+            self.request,
+            f"Collaborator {self.object} cannot be deleted: {record_count} "
+            f"service {records} them. Name another manager on those first.",
+        )
+        return HttpResponseRedirect(reverse("garage:collaborator-list"))

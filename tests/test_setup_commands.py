@@ -10,7 +10,7 @@ from django.contrib.auth.models import Group
 from django.core.management import call_command
 
 from garage.history import recorder
-from garage.models import Car, Collaborator, ServiceRecord
+from garage.models import Car, CarHistory, Collaborator, ServiceRecord
 
 pytestmark = pytest.mark.django_db
 
@@ -80,6 +80,15 @@ def test_load_demo_is_one_unit_of_work(monkeypatch):
 
     assert len(units) == 1
     assert set(units[0].cars) == set(Car.objects.values_list("pk", flat=True))
+
+
+def test_load_demo_writes_one_history_entry_per_car():
+    run("load_demo", cars=12)
+
+    entries = CarHistory.objects.all()
+    assert entries.count() == 12
+    assert {entry.version for entry in entries} == {1}
+    assert {entry.reason for entry in entries} == {"Demo data"}
 
 
 def test_load_demo_reports_progress_on_large_runs():

@@ -11,10 +11,11 @@ import copy
 import datetime
 
 import pytest
-from django.db import transaction
-from django.test import override_settings
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+
+from django.db import transaction
+from django.test import override_settings
 
 from garage import history
 from garage.history.deltas import apply_backward, apply_forward, diff_snapshots
@@ -80,7 +81,7 @@ class Garage:
             self.edit(op)
         self.remember()
 
-    def edit(self, op):  # noqa: C901 - one branch per kind of generated edit
+    def edit(self, op):
         kind, i, *args = op
         if kind == "rename":
             manager = self.managers[i % len(self.managers)]

@@ -4,6 +4,7 @@ import datetime
 from unittest import mock
 
 import pytest
+
 from django.db import DatabaseError
 
 from garage import history

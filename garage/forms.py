@@ -70,10 +70,6 @@ class BaseServiceRecordFormSet(forms.BaseInlineFormSet):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.helper = FormHelper()
-        self.helper.form_tag = False
-        self.helper.disable_csrf = True
-        self.helper.template = "bootstrap5/table_inline_formset.html"
         self._manager_choices = None
 
     def get_form_kwargs(self, index):

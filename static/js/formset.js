@@ -6,15 +6,16 @@
   function addRow(container) {
     var prefix = container.dataset.prefix;
     var total = container.querySelector("#id_" + prefix + "-TOTAL_FORMS");
-    var template = container.querySelector(".empty-form");
-    if (!total || !template) {
+    var template = container.querySelector("template.empty-form");
+    var rows = container.querySelector(".formset-rows");
+    if (!total || !template || !rows) {
       return;
     }
     var index = parseInt(total.value, 10);
-    var row = template.cloneNode(true);
-    row.classList.remove("d-none", "empty-form");
-    row.innerHTML = row.innerHTML.replace(/__prefix__/g, String(index));
-    template.parentNode.appendChild(row);
+    var holder = document.createElement("tbody");
+    holder.innerHTML = template.innerHTML.replace(/__prefix__/g, String(index));
+    var row = holder.querySelector("tr");
+    rows.appendChild(row);
     total.value = String(index + 1);
     var first = row.querySelector("input:not([type=hidden]), select");
     if (first) {

@@ -75,7 +75,8 @@ class CarFormMixin:
         return ServiceRecordFormSet(**kwargs)
 
     def get_context_data(self, **kwargs):
-        kwargs.setdefault("formset", self.get_formset())
+        if "formset" not in kwargs:
+            kwargs["formset"] = self.get_formset()
         return super().get_context_data(**kwargs)
 
     def post(self, request, *args, **kwargs):

@@ -155,14 +155,15 @@ class TestCarList:
 class TestCarDetail:
     def test_lists_records_newest_first_with_their_managers(self, office_client):
         car = make_car("ABC123")
-        make_record(car, make_collaborator("Ana"), datetime.date(2024, 1, 1), "Old")
-        make_record(car, make_collaborator("Rui"), datetime.date(2025, 1, 1), "New")
+        ana, rui = make_collaborator("Ana Lopes"), make_collaborator("Rui Costa")
+        make_record(car, ana, datetime.date(2024, 1, 1), "Earlier service")
+        make_record(car, rui, datetime.date(2025, 1, 1), "Later service")
 
         response = office_client.get(car.get_absolute_url())
 
         text = response.text
-        assert text.index("New") < text.index("Old")
-        assert text.index("Rui") < text.index("Ana")
+        assert text.index("Later service") < text.index("Earlier service")
+        assert text.index("Rui Costa") < text.index("Ana Lopes")
         assert reverse("garage:car-update", args=[car.pk]) in text
         assert reverse("garage:car-delete", args=[car.pk]) in text
 

@@ -68,7 +68,22 @@ def _from_json_safe(diff: Diff) -> dict:
     return restored
 
 
+# The reports DeepDiff gives for two snapshots of JSON-native dicts.
+_REPORTS = {
+    "values_changed",
+    "type_changes",
+    "dictionary_item_added",
+    "dictionary_item_removed",
+    "iterable_item_added",
+    "iterable_item_removed",
+}
+
+
 def _delta(diff: Diff) -> Delta:
+    if not isinstance(diff, dict) or not all(
+        report in _REPORTS and isinstance(items, dict) for report, items in diff.items()
+    ):
+        raise DeltaError("it is not a DeepDiff report of two snapshots")
     try:
         return Delta(
             _from_json_safe(diff),

@@ -169,7 +169,11 @@ def _added_conflicts(change, records) -> list[Conflict]:
 def _edit_conflicts(change, records) -> list[Conflict]:
     now = records.get(snap.record_key(change.record_id))
     if now is None:
-        return [Conflict(change.label, change.field_label, "kept", "removed since")]
+        return [
+            Conflict(
+                change.label, change.field_label, change.new_display, "removed since"
+            )
+        ]
     current = now[change.field]
     if change.field == "service_manager":
         current = {key: current[key] for key in change.new}

@@ -1,4 +1,4 @@
-"""Settings for fleet, read from the environment with safe development defaults.
+"""Settings for fleet, read from the environment with development defaults.
 
 Production is switched on by ``DEBUG=0``: the application then refuses to
 start without a real ``SECRET_KEY`` and turns on the HTTPS protections.
@@ -8,6 +8,7 @@ import os
 from pathlib import Path
 
 import dj_database_url
+
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -35,7 +36,8 @@ DEBUG = env_bool("DEBUG", True)
 
 SECRET_KEY = os.environ.get("SECRET_KEY", _DEVELOPMENT_SECRET_KEY)
 if not DEBUG and (
-    SECRET_KEY == _DEVELOPMENT_SECRET_KEY or len(set(SECRET_KEY)) < 5
+    SECRET_KEY == _DEVELOPMENT_SECRET_KEY
+    or len(set(SECRET_KEY)) < 5
     or len(SECRET_KEY) < 50
 ):
     raise ImproperlyConfigured(
@@ -149,6 +151,11 @@ STORAGES = {
     },
 }
 
+# In development WhiteNoise serves straight from the app and project static
+# folders; in production from the collected, hashed files in STATIC_ROOT.
+WHITENOISE_USE_FINDERS = DEBUG
+WHITENOISE_AUTOREFRESH = DEBUG
+
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
 
@@ -162,6 +169,8 @@ FLEET_HISTORY_CHECKPOINT_EVERY = int(
 if not DEBUG:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
+    # Health checks come from inside the network, over plain HTTP.
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
     SECURE_HSTS_SECONDS = int(os.environ.get("SECURE_HSTS_SECONDS", "31536000"))
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True

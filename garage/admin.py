@@ -110,3 +110,6 @@ class ServiceRecordAdmin(RecordedAdminMixin, admin.ModelAdmin):
     search_fields = ["car__license_plate", "description", "service_manager__name"]
     autocomplete_fields = ["car", "service_manager"]
     date_hierarchy = "service_date"
+
+
+from garage import admin_history  # noqa: E402,F401  (registers the history admin)

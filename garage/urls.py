@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from garage import views
+from garage import history_views, views
 
 app_name = "garage"
 
@@ -12,6 +12,36 @@ urlpatterns = [
     path("cars/<int:pk>/", views.CarDetailView.as_view(), name="car-detail"),
     path("cars/<int:pk>/edit/", views.CarUpdateView.as_view(), name="car-update"),
     path("cars/<int:pk>/delete/", views.CarDeleteView.as_view(), name="car-delete"),
+    path(
+        "cars/<int:pk>/history/",
+        history_views.CarHistoryView.as_view(),
+        name="car-history",
+    ),
+    path(
+        "cars/<int:pk>/history/compare/",
+        history_views.CarHistoryCompareView.as_view(),
+        name="car-history-compare",
+    ),
+    path(
+        "cars/<int:pk>/history/as-of/",
+        history_views.CarHistoryAsOfView.as_view(),
+        name="car-history-as-of",
+    ),
+    path(
+        "cars/<int:pk>/history/<int:version>/undo/",
+        history_views.CarHistoryUndoView.as_view(),
+        name="car-history-undo",
+    ),
+    path(
+        "cars/<int:pk>/history/export.json",
+        history_views.CarHistoryJsonView.as_view(),
+        name="car-history-json",
+    ),
+    path(
+        "cars/<int:pk>/history/export.csv",
+        history_views.CarHistoryCsvView.as_view(),
+        name="car-history-csv",
+    ),
     path(
         "collaborators/",
         views.CollaboratorListView.as_view(),

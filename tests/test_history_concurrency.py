@@ -1,5 +1,6 @@
 """Concurrent writers never fork a car's chain (PostgreSQL)."""
 
+import os
 import threading
 
 import pytest
@@ -18,8 +19,13 @@ SAVES = 15
 
 @pytest.fixture(autouse=True)
 def needs_postgresql():
-    if connection.vendor != "postgresql":
-        pytest.skip("row locks between connections are tested on PostgreSQL")
+    if connection.vendor == "postgresql":
+        return
+    if os.environ.get("FLEET_REQUIRE_POSTGRES") == "1":
+        pytest.fail(
+            "FLEET_REQUIRE_POSTGRES=1 but the tests run on " + connection.vendor
+        )
+    pytest.skip("row locks between connections are tested on PostgreSQL")
 
 
 def run_in_threads(work, count):

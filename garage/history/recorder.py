@@ -74,8 +74,13 @@ def lock_head(unit, car_id) -> Head:
 
 def flush(unit) -> None:
     """Write the history entries of every car the unit changed."""
-    for car_id, record_ids in sorted(_touched_cars(unit).items()):
-        entry = _record_car(unit, car_id, record_ids)
+    pending = _touched_cars(unit)
+    done = set()
+    while pending:
+        car_id = min(pending)
+        record_ids = pending.pop(car_id)
+        done.add(car_id)
+        entry = _record_car(unit, car_id, record_ids, pending, done)
         if entry is not None:
             unit.entries.append(entry)
 
@@ -83,8 +88,7 @@ def flush(unit) -> None:
 def _touched_cars(unit) -> dict[int, set[int] | None]:
     """Return every car the unit changed, with the records it touched.
 
-    A renamed collaborator touches every record that names them, and a
-    record moved to another car also touches the car it left.
+    A renamed collaborator touches every record that names them.
     """
     cars = {
         car_id: (set(ids) if ids is not None else None)
@@ -95,28 +99,29 @@ def _touched_cars(unit) -> dict[int, set[int] | None]:
             service_manager_id__in=unit.collaborators
         )
         for car_id, record_id in named.values_list("car_id", "pk"):
-            _add_record(cars, car_id, record_id)
-    record_ids = set().union(*(ids for ids in cars.values() if ids))
-    if record_ids:
-        states = ServiceRecordState.objects.using(unit.using).filter(
-            record_id__in=record_ids
-        )
-        for car_id, record_id in states.values_list("car_id", "record_id"):
-            _add_record(cars, car_id, record_id)
+            records = cars.setdefault(car_id, set())
+            if records is not None:
+                records.add(record_id)
     return cars
 
 
-def _add_record(cars, car_id, record_id):
-    records = cars.setdefault(car_id, set())
-    if records is not None:
-        records.add(record_id)
+def _record_car(unit, car_id, record_ids, pending, done) -> CarHistory | None:
+    """Write the entry of one car, or nothing if its aggregate is unchanged.
 
-
-def _record_car(unit, car_id, record_ids) -> CarHistory | None:
-    """Write the entry of one car, or nothing if its aggregate is unchanged."""
+    A touched record whose recorded state belongs to another car was moved
+    here from that car, which is then recorded too.
+    """
     head = lock_head(unit, car_id)
-    live_state = snap.live_car(car_id, unit.using)
-    before, after = _partial_snapshots(unit, head, live_state, record_ids)
+    if head.state and car_id not in unit.car_rows:
+        live_state = head.state  # only records changed: the car row did not
+    else:
+        live_state = snap.live_car(car_id, unit.using)
+    before, after, moved_from = _partial_snapshots(unit, head, live_state, record_ids)
+    for other_car, record_id in moved_from:
+        if other_car not in done:
+            records = pending.setdefault(other_car, set())
+            if records is not None:
+                records.add(record_id)
     diff = diff_snapshots(before, after)
     if not diff:
         return None
@@ -144,33 +149,45 @@ def _partial_snapshots(unit, head, live_state, record_ids):
     """Return the previous and new snapshot, limited to the touched records.
 
     When either side is the empty dict (a car created, restored or deleted)
-    the other side is read whole, so the diff names every record.
+    the other side is read whole, so the diff names every record. Also
+    return the (car, record) pairs of touched records recorded elsewhere.
     """
     using = unit.using
     if not head.state or live_state is None or record_ids is None:
         wanted = None
     else:
         wanted = record_ids
-    before = snap.assemble(head.state, _recorded_records(using, head, wanted))
+    recorded, moved_from = _recorded_records(using, head, wanted)
+    before = snap.assemble(head.state, recorded)
     if live_state is None:
-        return before, {}
+        return before, {}, moved_from
     if wanted is not None and not wanted:
         after_records = {}
     else:
         after_records = snap.live_records(head.car_id, wanted, using)
-    return before, snap.assemble(live_state, after_records)
+    return before, snap.assemble(live_state, after_records), moved_from
 
 
 def _recorded_records(using, head, record_ids):
-    if not head.state or record_ids is not None and not record_ids:
-        return {}
-    states = ServiceRecordState.objects.using(using).filter(car_id=head.car_id)
-    if record_ids is not None:
+    """Return the recorded state of the records, and those of other cars.
+
+    Reading by record id alone, in the same statement, finds a touched
+    record that the latest recorded version of another car still holds.
+    """
+    if record_ids is not None and not record_ids:
+        return {}, []
+    states = ServiceRecordState.objects.using(using)
+    if record_ids is None:
+        states = states.filter(car_id=head.car_id)
+    else:
         states = states.filter(record_id__in=record_ids)
-    return {
-        snap.record_key(record_id): state
-        for record_id, state in states.values_list("record_id", "state")
-    }
+    records, moved_from = {}, []
+    for car_id, record_id, state in states.values_list("car_id", "record_id", "state"):
+        if car_id != head.car_id:
+            moved_from.append((car_id, record_id))
+        elif head.state:
+            records[snap.record_key(record_id)] = state
+    return records, moved_from
 
 
 def _kind(unit, car_id, before, after) -> str:

@@ -27,6 +27,7 @@ class UnitOfWork:
     reason: str = ""
     using: str = DEFAULT_DB_ALIAS
     cars: dict[int, set[int] | None] = field(default_factory=dict)
+    car_rows: set[int] = field(default_factory=set)
     collaborators: set[int] = field(default_factory=set)
     kinds: dict[int, tuple[str, int | None]] = field(default_factory=dict)
     entries: list = field(default_factory=list)
@@ -36,6 +37,7 @@ class UnitOfWork:
     def note_car(self, car_id):
         """Note that the fields of car ``car_id`` may have changed."""
         self.cars.setdefault(car_id, set())
+        self.car_rows.add(car_id)
 
     def note_record(self, car_id, record_id):
         """Note that service record ``record_id`` of car ``car_id`` changed."""
@@ -50,6 +52,7 @@ class UnitOfWork:
         the whole aggregate is compared instead of the records noted.
         """
         self.cars[car_id] = None
+        self.car_rows.add(car_id)
 
     def note_collaborator(self, collaborator_id):
         """Note that a collaborator, perhaps named on many records, changed."""

@@ -1,0 +1,1 @@
+"""Benchmark of fleet's history engine beside two history libraries."""

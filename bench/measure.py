@@ -1,0 +1,218 @@
+"""Measure every mechanism on the database named by the bench settings.
+
+Run by ``bench/run.py`` once per database, in a fresh interpreter because
+Django's settings (and so the database) are fixed per process::
+
+    FLEET_BENCH_DATABASE_URL=... python -m bench.measure --out result.json
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import sys
+
+import django
+
+MS = 1000.0
+OPERATIONS = ("edit", "form", "add", "remove")
+
+
+def main(argv=None) -> int:
+    options = _parse(argv)
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "bench.settings")
+    django.setup()
+
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)
+    result = measure_database(options)
+    with open(options.out, "w") as handle:
+        json.dump(result, handle, indent=2)
+    return 0
+
+
+def _parse(argv):
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--sizes", required=True)
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--edits", type=int, default=20)
+    parser.add_argument("--warmup", type=int, default=3)
+    parser.add_argument("--revert-ops", type=int, default=100)
+    parser.add_argument("--bytes-edits", type=int, default=200)
+    parser.add_argument("--rebuild-versions", type=int, default=1000)
+    parser.add_argument("--rebuild-records", type=int, default=1000)
+    parser.add_argument("--page-size", type=int, default=1000)
+    parser.add_argument("--seed", type=int, default=2025)
+    parser.add_argument("--out", required=True)
+    return parser.parse_args(argv)
+
+
+def measure_database(options) -> dict:
+    """Return every figure for this database, keyed as the report reads it."""
+    from django.db import connection
+
+    from bench import storage
+    from bench.mechanisms import MECHANISMS
+
+    sizes = [int(size) for size in options.sizes.split(",")]
+    result = {
+        "vendor": connection.vendor,
+        "bytes_method": storage.METHODS[connection.vendor],
+        "sizes": {},
+    }
+    for size in sizes:
+        print(f"  {connection.vendor}: {size} records per car", file=sys.stderr)
+        result["sizes"][str(size)] = {
+            mechanism.name: measure_mechanism(mechanism, size, options)
+            for mechanism in MECHANISMS
+        }
+    result["rebuild"] = measure_rebuild(options)
+    result["pages"] = measure_pages(options)
+    return result
+
+
+def measure_mechanism(mechanism, size, options) -> dict:
+    """Return the figures of one mechanism on a car with ``size`` records."""
+    from bench.workload import Workload
+
+    workload = Workload(mechanism, size, options.seed, plate=f"BENCH{size}")
+    operations = {
+        "edit": workload.edit,
+        "form": workload.submit_form,
+        "add": workload.add,
+        "remove": workload.remove,
+    }
+    for _ in range(options.warmup):
+        for operation in operations.values():
+            operation()
+
+    runs = {name: [] for name in operations}
+    for _ in range(options.repeat):
+        for name, operation in operations.items():
+            runs[name].append([operation() for _ in range(options.edits)])
+    figures = {
+        name: _figure(runs[name], len(operation(capture=True).queries))
+        for name, operation in operations.items()
+    }
+    figures["revert"] = measure_revert(mechanism, workload, options)
+    figures["bytes_per_edit"] = measure_bytes(mechanism, workload, size, options)
+    return figures
+
+
+def measure_revert(mechanism, workload, options) -> dict | None:
+    """Time reverts of the car ``--revert-ops`` random operations back.
+
+    The first cycle is a warm-up whose queries are counted; the others are
+    timed.
+    """
+    if mechanism.mark(workload.car) is None:
+        return None
+    runs, queries = [], 0
+    for cycle in range(options.repeat + 1):
+        mark = mechanism.mark(workload.car)
+        for _ in range(options.revert_ops):
+            workload.random_operation()
+        timed = workload.revert(mark, capture=cycle == 0)
+        if cycle == 0:
+            queries = len(timed.queries)
+        else:
+            runs.append([timed])
+    return _figure(runs, queries)
+
+
+def measure_bytes(mechanism, workload, size, options) -> dict:
+    """Return the history bytes one single-record edit adds, on average.
+
+    A mechanism that stores the whole car on every edit gets fewer edits
+    on large cars: its figure is large and needs no averaging.
+    """
+    from bench import names, storage
+
+    edits = options.bytes_edits
+    if mechanism.name == names.REVERSION:
+        edits = min(edits, max(10, 20000 // max(size, 1)))
+    before = storage.measure(mechanism.history_tables)
+    for _ in range(edits):
+        workload.edit()
+    after = storage.measure(mechanism.history_tables)
+    per_edit = {key: (after[key] - before[key]) / edits for key in before}
+    return {**per_edit, "edits": edits}
+
+
+def measure_rebuild(options) -> dict:
+    """Time fleet's rebuild of versions spread over a car's long history."""
+    import time
+
+    from bench.mechanisms import Fleet
+    from bench.workload import Workload
+    from garage import history
+    from garage.models import CarHistory
+
+    workload = Workload(Fleet(), options.rebuild_records, options.seed, "REBUILD")
+    while history.latest_version(workload.car.pk) < options.rebuild_versions:
+        workload.random_operation()
+    car_id = workload.car.pk
+    latest = history.latest_version(car_id)
+    checkpoints = sorted(
+        CarHistory.objects.filter(car_id=car_id, snapshot__isnull=False).values_list(
+            "version", flat=True
+        )
+    )
+    samples = sorted({1 + (latest - 1) * step // 24 for step in range(25)})
+    history.snapshot_at(car_id, samples[len(samples) // 2])
+    times = []
+    for version in samples:
+        runs = []
+        for _ in range(options.repeat):
+            start = time.perf_counter()
+            history.snapshot_at(car_id, version)
+            runs.append((time.perf_counter() - start) * MS)
+        times.append(statistics.median(runs))
+    return {
+        "records": len(workload.records),
+        "versions": latest,
+        "checkpoints": len(checkpoints),
+        "versions_sampled": len(samples),
+        "median_ms": statistics.median(times),
+        "max_ms": max(times),
+        "max_diffs_applied": max(
+            _diffs_applied(v, checkpoints, latest) for v in samples
+        ),
+    }
+
+
+def _diffs_applied(version, checkpoints, latest) -> int:
+    """Return how many stored diffs rebuilding ``version`` applies."""
+    below = max((v for v in checkpoints if v <= version), default=0)
+    above = min((v for v in checkpoints if v >= version), default=latest)
+    return min(version - below, above - version)
+
+
+def measure_pages(options) -> dict:
+    """Time fleet's pages, server side, on a car of ``--page-size`` records."""
+    from bench.pages import time_pages
+
+    return time_pages(options)
+
+
+def _figure(runs, queries) -> dict:
+    """Return the median over runs of each run's median time, wall and CPU.
+
+    CPU time is this process's only: on PostgreSQL the server's work is
+    not in it, on SQLite everything is.
+    """
+    wall = [statistics.median(t.seconds for t in run) * MS for run in runs]
+    cpu = [statistics.median(t.cpu_seconds for t in run) * MS for run in runs]
+    return {
+        "ms": statistics.median(wall),
+        "cpu_ms": statistics.median(cpu),
+        "runs_ms": wall,
+        "queries": queries,
+    }
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -6,6 +6,7 @@ from crispy_forms.layout import Layout
 from django import forms
 from django.core.exceptions import ValidationError
 
+from garage.history_forms import HistoryVersionField, VersionedFormMixin
 from garage.models import Car, Collaborator, ServiceRecord, normalize_plate
 
 EXTRA_RECORD_ROWS = 2
@@ -46,6 +47,16 @@ class CarForm(forms.ModelForm):
                 params={"plate": plate, "car": owner},
             )
         return plate
+
+
+class CarUpdateForm(VersionedFormMixin, CarForm):
+    """Edit a car, carrying the version of its history the form shows."""
+
+    history_version = HistoryVersionField()
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper.layout.append("history_version")
 
 
 class ServiceRecordForm(forms.ModelForm):

@@ -8,8 +8,10 @@ from django.http import HttpResponseRedirect
 from django.urls import reverse, reverse_lazy
 from django.views import generic
 
-from garage.forms import CarForm, CollaboratorForm, ServiceRecordFormSet
+from garage import history
+from garage.forms import CarForm, CarUpdateForm, CollaboratorForm, ServiceRecordFormSet
 from garage.history.units import recording
+from garage.history_forms import INVALID_VERSION, check_version
 from garage.models import Car, Collaborator, normalize_plate
 
 PAGE_SIZE = 25
@@ -94,12 +96,16 @@ class CarFormMixin:
 
     def form_valid(self, form, formset):
         reason = form.cleaned_data["reason"]
-        with recording(user=self.request.user, reason=reason):
+        with recording(user=self.request.user, reason=reason) as unit:
+            self.check_version(unit, form)
             self.object = form.save()
             formset.instance = self.object
             formset.save()
         messages.success(self.request, self.success_message % {"car": self.object})
         return HttpResponseRedirect(self.get_success_url())
+
+    def check_version(self, unit, form):
+        """Refuse the save if the car changed since the form was opened."""
 
 
 class CarCreateView(StaffMixin, CarFormMixin, generic.CreateView):
@@ -122,9 +128,29 @@ class CarUpdateView(StaffMixin, CarFormMixin, generic.UpdateView):
         "garage.delete_servicerecord",
     )
     success_message = "Car %(car)s was saved."
+    form_class = CarUpdateForm
 
     def get_edited_object(self):
         return self.get_object()
+
+    def get_initial(self):
+        version = history.latest_version(self.object.pk)
+        return {**super().get_initial(), "history_version": version}
+
+    def check_version(self, unit, form):
+        check_version(unit, self.object.pk, form.cleaned_data["history_version"])
+
+    def form_valid(self, form, formset):
+        try:
+            return super().form_valid(form, formset)
+        except history.StaleVersion as stale:
+            # Saved nothing: show the user's input on top of the new version.
+            form.set_history_version(stale.current)
+            context = self.get_context_data(form=form, formset=formset, stale=stale)
+        except history.VersionNotFound:
+            form.add_error(None, INVALID_VERSION)
+            context = self.get_context_data(form=form, formset=formset)
+        return self.render_to_response(context)
 
 
 class CarDeleteView(StaffMixin, generic.DeleteView):

@@ -54,12 +54,14 @@ class CarHistoryMixin(HistoryAccessMixin):
 
     @cached_property
     def newest(self) -> dict:
-        """Return the newest entry's version and plate; 404 if none."""
+        """Return the newest entry's version and plate; 404 for no car."""
         entries = CarHistory.objects.for_car(self.car_id).order_by("-version")
         newest = entries.values("version", "license_plate").first()
-        if newest is None:
-            raise Http404("This car has no history.")
-        return newest
+        if newest is not None:
+            return newest
+        if self.car is None:
+            raise Http404("No car has this id, nor any history.")
+        return {"version": 0, "license_plate": self.car.license_plate}
 
     @property
     def latest(self) -> int:

@@ -96,6 +96,12 @@ class TestAccess:
         response = client.get(url("car-history", car.pk))
         assert "Undo this change" not in page_text(response)
 
+    def test_car_recorded_nowhere_has_an_empty_timeline(self, office_client):
+        (car,) = Car.objects.bulk_create([Car(license_plate="OLD1", model="Mini")])
+        response = office_client.get(url("car-history", car.pk))
+        assert response.status_code == 200
+        assert "No version has been recorded yet." in page_text(response)
+
     def test_unknown_car_is_not_found(self, office_client):
         assert office_client.get(url("car-history", 999)).status_code == 404
         assert office_client.get(url("car-history-csv", 999)).status_code == 404

@@ -345,6 +345,12 @@ class CarHistoryUndoView(CarHistoryMixin, generic.FormView):
             return {"refusal": str(error), "conflicts": conflict_rows(error.conflicts)}
         except history.HistoryError as error:
             return {"refusal": str(error)}
+        if not plan.target:
+            # The engine cannot apply an undo that removes the whole car.
+            return {
+                "refusal": f"Version {self.version} brought the car back; it cannot "
+                f"be undone. Delete the car instead."
+            }
         return {"plan": plan}
 
     def form_valid(self, form):
@@ -352,6 +358,9 @@ class CarHistoryUndoView(CarHistoryMixin, generic.FormView):
             self.car_id
         ):
             return self.show_again(form, "The car changed since this preview.")
+        refusal = self.preview().get("refusal")
+        if refusal:
+            return self.show_again(form, refusal)
         try:
             # One transaction inside the engine: on refusal nothing changed.
             entry = history.undo(

@@ -501,6 +501,18 @@ class TestUndo:
         assert "cannot be undone" in page_text(response)
         assert history.latest_version(car.pk) == 2
 
+    def test_restoring_a_deleted_car_cannot_be_undone(self, office_client):
+        car, _ = make_undo_story()
+        car_id = car.pk
+        car.delete()
+        history.restore(car_id)
+        undo_url = url("car-history-undo", car_id, 4)
+        assert "Delete the car instead." in page_text(office_client.get(undo_url))
+        response = office_client.post(undo_url, {"previewed_version": 4})
+        assert "Delete the car instead." in page_text(response)
+        assert history.latest_version(car_id) == 4
+        assert Car.objects.filter(pk=car_id).exists()
+
     def test_unknown_version_is_not_found(self, office_client):
         car, _ = make_undo_story()
         assert office_client.get(url("car-history-undo", car.pk, 9)).status_code == 404

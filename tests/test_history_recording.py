@@ -9,6 +9,7 @@ from django.db import DatabaseError
 
 from garage import history
 from garage.history.deltas import DEEPDIFF_VERSION
+from garage.history.store import Store
 from garage.models import Car, CarHistory, HistoryKind, ServiceRecord
 from tests.factories import make_car, make_collaborator, make_record, make_user
 
@@ -120,7 +121,7 @@ def test_failure_while_writing_history_rolls_the_change_back():
     car = make_car(model="Corolla")
     with (
         mock.patch.object(
-            CarHistory.objects, "using", side_effect=DatabaseError("disk full")
+            Store, "insert_entry", side_effect=DatabaseError("disk full")
         ),
         pytest.raises(DatabaseError),
     ):

@@ -20,23 +20,10 @@ from django.utils import timezone
 
 from garage.history import snapshot as snap
 from garage.history.deltas import DEEPDIFF_VERSION, diff_snapshots
-from garage.models import (
-    CarHistory,
-    CarHistoryHead,
-    HistoryKind,
-    ServiceRecord,
-    ServiceRecordState,
-)
+from garage.history.store import Store
+from garage.models import CarHistory, HistoryKind, ServiceRecord
 
 logger = logging.getLogger(__name__)
-
-_HEAD_FIELDS = (
-    "version",
-    "state",
-    "checkpoint_version",
-    "checkpoint_bytes",
-    "bytes_since_checkpoint",
-)
 
 
 @dataclass
@@ -60,13 +47,11 @@ def lock_head(unit, car_id) -> Head:
     """
     if car_id in unit.heads:
         return unit.heads[car_id]
-    heads = CarHistoryHead.objects.using(unit.using).select_for_update()
-    row = heads.filter(car_id=car_id).values(*_HEAD_FIELDS).first()
+    store = Store(unit.using)
+    row = store.lock_head(car_id)
     if row is None:
-        CarHistoryHead.objects.using(unit.using).bulk_create(
-            [CarHistoryHead(car_id=car_id)], ignore_conflicts=True
-        )
-        row = heads.filter(car_id=car_id).values(*_HEAD_FIELDS).get()
+        store.create_head(car_id)
+        row = store.lock_head(car_id)
     head = Head(car_id=car_id, **row)
     unit.heads[car_id] = head
     return head
@@ -112,11 +97,12 @@ def _record_car(unit, car_id, record_ids, pending, done) -> CarHistory | None:
     here from that car, which is then recorded too.
     """
     head = lock_head(unit, car_id)
+    store = Store(unit.using)
     if head.state and car_id not in unit.car_rows:
         live_state = head.state  # only records changed: the car row did not
     else:
-        live_state = snap.live_car(car_id, unit.using)
-    before, after, moved_from = _partial_snapshots(unit, head, live_state, record_ids)
+        live_state = store.live_car(car_id)
+    before, after, moved_from = _partial_snapshots(store, head, live_state, record_ids)
     for other_car, record_id in moved_from:
         if other_car not in done:
             records = pending.setdefault(other_car, set())
@@ -127,13 +113,13 @@ def _record_car(unit, car_id, record_ids, pending, done) -> CarHistory | None:
         return None
 
     version = head.version + 1
-    checkpoint = _checkpoint_if_due(unit, head, version, diff, after)
-    entry = CarHistory.objects.using(unit.using).create(
+    checkpoint = _checkpoint_if_due(store, head, version, diff, after)
+    entry = store.insert_entry(
         car_id=car_id,
         version=version,
         license_plate=after.get("license_plate") or before.get("license_plate", ""),
         created_at=timezone.now(),
-        user=unit.user,
+        user_id=getattr(unit.user, "pk", None),
         reason=unit.reason,
         kind=_kind(unit, car_id, before, after),
         source_version=unit.kinds.get(car_id, (None, None))[1],
@@ -141,34 +127,30 @@ def _record_car(unit, car_id, record_ids, pending, done) -> CarHistory | None:
         deepdiff_version=DEEPDIFF_VERSION,
         snapshot=checkpoint,
     )
-    _save_state(unit, head, version, before, after)
+    _save_state(store, head, version, before, after)
     return entry
 
 
-def _partial_snapshots(unit, head, live_state, record_ids):
+def _partial_snapshots(store, head, live_state, record_ids):
     """Return the previous and new snapshot, limited to the touched records.
 
     When either side is the empty dict (a car created, restored or deleted)
     the other side is read whole, so the diff names every record. Also
     return the (car, record) pairs of touched records recorded elsewhere.
     """
-    using = unit.using
     if not head.state or live_state is None or record_ids is None:
         wanted = None
     else:
         wanted = record_ids
-    recorded, moved_from = _recorded_records(using, head, wanted)
+    recorded, moved_from = _recorded_records(store, head, wanted)
     before = snap.assemble(head.state, recorded)
     if live_state is None:
         return before, {}, moved_from
-    if wanted is not None and not wanted:
-        after_records = {}
-    else:
-        after_records = snap.live_records(head.car_id, wanted, using)
+    after_records = store.live_records(head.car_id, wanted)
     return before, snap.assemble(live_state, after_records), moved_from
 
 
-def _recorded_records(using, head, record_ids):
+def _recorded_records(store, head, record_ids):
     """Return the recorded state of the records, and those of other cars.
 
     Reading by record id alone, in the same statement, finds a touched
@@ -176,13 +158,8 @@ def _recorded_records(using, head, record_ids):
     """
     if record_ids is not None and not record_ids:
         return {}, []
-    states = ServiceRecordState.objects.using(using)
-    if record_ids is None:
-        states = states.filter(car_id=head.car_id)
-    else:
-        states = states.filter(record_id__in=record_ids)
     records, moved_from = {}, []
-    for car_id, record_id, state in states.values_list("car_id", "record_id", "state"):
+    for car_id, record_id, state in store.recorded_records(head.car_id, record_ids):
         if car_id != head.car_id:
             moved_from.append((car_id, record_id))
         elif head.state:
@@ -201,7 +178,7 @@ def _kind(unit, car_id, before, after) -> str:
     return HistoryKind.CHANGED
 
 
-def _checkpoint_if_due(unit, head, version, diff, after) -> dict | None:
+def _checkpoint_if_due(store, head, version, diff, after) -> dict | None:
     """Return the full snapshot to store at ``version``, if one is due.
 
     A checkpoint is stored once the diffs written since the last one weigh
@@ -222,42 +199,28 @@ def _checkpoint_if_due(unit, head, version, diff, after) -> dict | None:
     )
     if not due:
         return None
-    full = snap.assemble(after, snap.live_records(head.car_id, using=unit.using))
+    full = snap.assemble(after, store.live_records(head.car_id))
     head.checkpoint_version = version
     head.checkpoint_bytes = len(json.dumps(full, separators=(",", ":")))
     head.bytes_since_checkpoint = 0
     return full
 
 
-def _save_state(unit, head, version, before, after) -> None:
+def _save_state(store, head, version, before, after) -> None:
     """Make the recorded state rows and the head match the new version."""
-    using = unit.using
     old_records = before.get(snap.RECORDS, {})
     new_records = after.get(snap.RECORDS, {})
-    removed = [int(key) for key in old_records if key not in new_records]
-    changed = [
-        ServiceRecordState(car_id=head.car_id, record_id=int(key), state=state)
-        for key, state in new_records.items()
-        if old_records.get(key) != state
-    ]
-    if removed:
-        ServiceRecordState.objects.using(using).filter(
-            car_id=head.car_id, record_id__in=removed
-        ).delete()
-    if changed:
-        ServiceRecordState.objects.using(using).bulk_create(
-            changed,
-            update_conflicts=True,
-            unique_fields=["car_id", "record_id"],
-            update_fields=["state"],
-        )
-
+    store.delete_records(
+        head.car_id, [int(key) for key in old_records if key not in new_records]
+    )
+    store.save_records(
+        head.car_id,
+        {
+            int(key): state
+            for key, state in new_records.items()
+            if old_records.get(key) != state
+        },
+    )
     head.version = version
     head.state = snap.car_state(after) if after else {}
-    CarHistoryHead.objects.using(using).filter(car_id=head.car_id).update(
-        version=head.version,
-        state=head.state,
-        checkpoint_version=head.checkpoint_version,
-        checkpoint_bytes=head.checkpoint_bytes,
-        bytes_since_checkpoint=head.bytes_since_checkpoint,
-    )
+    store.update_head(head.car_id, head)

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from garage.history.store import Store
 from garage.models import Car, ServiceRecord
 
 Snapshot = dict[str, Any]
@@ -49,17 +50,12 @@ def record_state(record: ServiceRecord) -> Snapshot:
 
 def live_records(car_id: int, record_ids=None, using="default") -> dict[str, Snapshot]:
     """Return the car's service records (or only ``record_ids``) as stored."""
-    records = ServiceRecord.objects.using(using).filter(car_id=car_id)
-    if record_ids is not None:
-        records = records.filter(pk__in=record_ids)
-    records = records.select_related("service_manager").order_by()
-    return {record_key(record.pk): record_state(record) for record in records}
+    return Store(using).live_records(car_id, record_ids)
 
 
 def live_car(car_id: int, using="default") -> Snapshot | None:
     """Return the car-level state of the live car, or None if it is gone."""
-    row = Car.objects.using(using).filter(pk=car_id).values(*CAR_FIELDS).first()
-    return dict(row) if row else None
+    return Store(using).live_car(car_id)
 
 
 def live_snapshot(car_id: int, using="default") -> Snapshot:

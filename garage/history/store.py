@@ -1,0 +1,214 @@
+"""The SQL the recorder runs on every change of a car.
+
+Recording sits on the path of every save, so these few statements are
+written once, by hand, instead of being compiled by the ORM on each call:
+that compilation cost several times more than the statements themselves.
+They use only SQL that SQLite and PostgreSQL share (``ON CONFLICT``,
+``RETURNING``); ``FOR UPDATE`` is added where the database has it.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+
+from django.db import connections
+
+from garage.models import (
+    Car,
+    CarHistory,
+    CarHistoryHead,
+    Collaborator,
+    ServiceRecord,
+    ServiceRecordState,
+)
+
+_HEAD_COLUMNS = (
+    "version",
+    "state",
+    "checkpoint_version",
+    "checkpoint_bytes",
+    "bytes_since_checkpoint",
+)
+_ENTRY_COLUMNS = (
+    "car_id",
+    "version",
+    "license_plate",
+    "created_at",
+    "user_id",
+    "reason",
+    "kind",
+    "source_version",
+    "diff",
+    "deepdiff_version",
+    "snapshot",
+)
+
+
+def _table(model) -> str:
+    return model._meta.db_table
+
+
+def _placeholders(count: int) -> str:
+    return ", ".join(["%s"] * count)
+
+
+def _json_value(value):
+    """Return a JSON column's value as Python data, as text or decoded."""
+    return json.loads(value) if isinstance(value, str | bytes) else value
+
+
+class Store:
+    """Run the recorder's statements on one database connection."""
+
+    def __init__(self, using: str):
+        self.connection = connections[using]
+        self.ops = self.connection.ops
+
+    def _json(self, value):
+        if value is None:
+            return None
+        return self.ops.adapt_json_value(value, None)
+
+    def _rows(self, sql: str, params: Iterable) -> list[tuple]:
+        with self.connection.cursor() as cursor:
+            cursor.execute(sql, list(params))
+            return cursor.fetchall()
+
+    def _run(self, sql: str, params: Iterable) -> None:
+        with self.connection.cursor() as cursor:
+            cursor.execute(sql, list(params))
+
+    def lock_head(self, car_id: int) -> dict | None:
+        """Return the car's history head, locked, or None if it has none."""
+        lock = " FOR UPDATE" if self.connection.features.has_select_for_update else ""
+        rows = self._rows(
+            f"SELECT {', '.join(_HEAD_COLUMNS)} FROM {_table(CarHistoryHead)} "
+            f"WHERE car_id = %s{lock}",
+            [car_id],
+        )
+        if not rows:
+            return None
+        head = dict(zip(_HEAD_COLUMNS, rows[0], strict=True))
+        head["state"] = _json_value(head["state"])
+        return head
+
+    def create_head(self, car_id: int) -> None:
+        """Create the car's history head at version 0, unless it exists."""
+        columns = ", ".join(_HEAD_COLUMNS)
+        self._run(
+            f"INSERT INTO {_table(CarHistoryHead)} (car_id, {columns}) "
+            f"VALUES (%s, 0, %s, 0, 0, 0) ON CONFLICT (car_id) DO NOTHING",
+            [car_id, self._json({})],
+        )
+
+    def update_head(self, car_id: int, head) -> None:
+        """Write the head's version, state and checkpoint accounting."""
+        self._run(
+            f"UPDATE {_table(CarHistoryHead)} SET version = %s, state = %s, "
+            f"checkpoint_version = %s, checkpoint_bytes = %s, "
+            f"bytes_since_checkpoint = %s WHERE car_id = %s",
+            [
+                head.version,
+                self._json(head.state),
+                head.checkpoint_version,
+                head.checkpoint_bytes,
+                head.bytes_since_checkpoint,
+                car_id,
+            ],
+        )
+
+    def recorded_records(self, car_id: int, record_ids=None) -> list[tuple]:
+        """Return (car id, record id, state) of the recorded records.
+
+        With ``record_ids``, those records whichever car holds them;
+        otherwise every record recorded for the car.
+        """
+        sql = f"SELECT car_id, record_id, state FROM {_table(ServiceRecordState)} "
+        if record_ids is None:
+            rows = self._rows(sql + "WHERE car_id = %s", [car_id])
+        else:
+            ids = list(record_ids)
+            where = f"WHERE record_id IN ({_placeholders(len(ids))})"
+            rows = self._rows(sql + where, ids)
+        return [(car, record, _json_value(state)) for car, record, state in rows]
+
+    def save_records(self, car_id: int, states: dict[int, dict]) -> None:
+        """Insert or replace the recorded state of the given records."""
+        if not states:
+            return
+        values = ", ".join(["(%s, %s, %s)"] * len(states))
+        params = []
+        for record_id, state in states.items():
+            params += [car_id, record_id, self._json(state)]
+        self._run(
+            f"INSERT INTO {_table(ServiceRecordState)} (car_id, record_id, state) "
+            f"VALUES {values} ON CONFLICT (car_id, record_id) "
+            f"DO UPDATE SET state = excluded.state",
+            params,
+        )
+
+    def delete_records(self, car_id: int, record_ids: list[int]) -> None:
+        """Forget the recorded state of the given records of the car."""
+        if record_ids:
+            self._run(
+                f"DELETE FROM {_table(ServiceRecordState)} WHERE car_id = %s "
+                f"AND record_id IN ({_placeholders(len(record_ids))})",
+                [car_id, *record_ids],
+            )
+
+    def live_car(self, car_id: int) -> dict | None:
+        """Return the car-level state of the live car, or None if gone."""
+        rows = self._rows(
+            f"SELECT id, license_plate, model FROM {_table(Car)} WHERE id = %s",
+            [car_id],
+        )
+        if not rows:
+            return None
+        car, plate, model = rows[0]
+        return {"id": car, "license_plate": plate, "model": model}
+
+    def live_records(self, car_id: int, record_ids=None) -> dict[str, dict]:
+        """Return the car's live records (or only ``record_ids``) as stored."""
+        sql = (
+            f"SELECT r.id, r.service_date, r.description, m.id, m.name "
+            f"FROM {_table(ServiceRecord)} r "
+            f"JOIN {_table(Collaborator)} m ON m.id = r.service_manager_id "
+            f"WHERE r.car_id = %s"
+        )
+        params = [car_id]
+        if record_ids is not None:
+            ids = list(record_ids)
+            if not ids:
+                return {}
+            sql += f" AND r.id IN ({_placeholders(len(ids))})"
+            params += ids
+        return {
+            str(record): {
+                "id": record,
+                "service_date": day if isinstance(day, str) else day.isoformat(),
+                "description": description,
+                "service_manager": {"id": manager, "name": name},
+            }
+            for record, day, description, manager, name in self._rows(sql, params)
+        }
+
+    def insert_entry(self, **values) -> CarHistory:
+        """Insert one history entry and return it as a model instance."""
+        params = [
+            self.ops.adapt_datetimefield_value(values["created_at"])
+            if column == "created_at"
+            else self._json(values[column])
+            if column in ("diff", "snapshot")
+            else values[column]
+            for column in _ENTRY_COLUMNS
+        ]
+        rows = self._rows(
+            f"INSERT INTO {_table(CarHistory)} ({', '.join(_ENTRY_COLUMNS)}) "
+            f"VALUES ({_placeholders(len(_ENTRY_COLUMNS))}) RETURNING id",
+            params,
+        )
+        entry = CarHistory(pk=rows[0][0], **values)
+        entry._state.adding = False
+        entry._state.db = self.connection.alias
+        return entry

@@ -13,10 +13,14 @@ import json
 import os
 import statistics
 import sys
+import time
 
 import django
 
 MS = 1000.0
+BUDGETED = ("warmup", "repeat", "edits", "revert_ops", "bytes_edits")
+WHOLE_CAR_BUDGET_SIZE = 1000
+REVERT_WARMUP_OPS = 5
 OPERATIONS = ("edit", "form", "add", "remove")
 
 
@@ -64,13 +68,29 @@ def measure_database(options) -> dict:
         "sizes": {},
     }
     for size in sizes:
-        print(f"  {connection.vendor}: {size} records per car", file=sys.stderr)
         result["sizes"][str(size)] = {
-            mechanism.name: measure_mechanism(mechanism, size, options)
+            mechanism.name: _step(
+                f"{mechanism.name}, {size} records",
+                measure_mechanism,
+                mechanism,
+                size,
+                options,
+            )
             for mechanism in MECHANISMS
         }
-    result["rebuild"] = measure_rebuild(options)
-    result["pages"] = measure_pages(options)
+    result["rebuild"] = _step("fleet rebuild", measure_rebuild, options)
+    result["pages"] = _step("fleet pages", measure_pages, options)
+    return result
+
+
+def _step(title, measure, *arguments):
+    """Return ``measure(*arguments)``, telling on stderr how long it took."""
+    from django.db import connection
+
+    start = time.perf_counter()
+    result = measure(*arguments)
+    seconds = time.perf_counter() - start
+    print(f"  {connection.vendor}: {title}: {seconds:.1f} s", file=sys.stderr)
     return result
 
 
@@ -78,6 +98,7 @@ def measure_mechanism(mechanism, size, options) -> dict:
     """Return the figures of one mechanism on a car with ``size`` records."""
     from bench.workload import Workload
 
+    options = _budget(mechanism, size, options)
     workload = Workload(mechanism, size, options.seed, plate=f"BENCH{size}")
     operations = {
         "edit": workload.edit,
@@ -98,42 +119,64 @@ def measure_mechanism(mechanism, size, options) -> dict:
         for name, operation in operations.items()
     }
     figures["revert"] = measure_revert(mechanism, workload, options)
-    figures["bytes_per_edit"] = measure_bytes(mechanism, workload, size, options)
+    figures["bytes_per_edit"] = measure_bytes(mechanism, workload, options)
+    figures["counts"] = {name: getattr(options, name) for name in BUDGETED}
     return figures
+
+
+def _budget(mechanism, size, options):
+    """Return ``options`` with fewer operations where each is very costly.
+
+    A mechanism that stores the whole car on every operation writes
+    thousands of rows per operation on large cars; its figures are large
+    and steady, and a full set of runs would take most of the benchmark's
+    time. It gets one run of a few operations there instead.
+    """
+    if not mechanism.stores_whole_car or size < WHOLE_CAR_BUDGET_SIZE:
+        return options
+    scale = WHOLE_CAR_BUDGET_SIZE // 10
+    return argparse.Namespace(
+        **{
+            **vars(options),
+            "warmup": min(options.warmup, 1),
+            "repeat": 1,
+            "edits": max(5, options.edits * scale // size),
+            "bytes_edits": max(10, options.bytes_edits * scale // size),
+        }
+    )
 
 
 def measure_revert(mechanism, workload, options) -> dict | None:
     """Time reverts of the car ``--revert-ops`` random operations back.
 
-    The first cycle is a warm-up whose queries are counted; the others are
-    timed.
+    A short cycle warms the revert path up first. Queries are counted by
+    an execute wrapper, which costs the same tiny amount for each query.
     """
+    from django.db import connection
+
+    from bench.workload import QueryCounter
+
     if mechanism.mark(workload.car) is None:
         return None
-    runs, queries = [], 0
+    runs, queries = [], []
     for cycle in range(options.repeat + 1):
         mark = mechanism.mark(workload.car)
-        for _ in range(options.revert_ops):
+        for _ in range(options.revert_ops if cycle else REVERT_WARMUP_OPS):
             workload.random_operation()
-        timed = workload.revert(mark, capture=cycle == 0)
-        if cycle == 0:
-            queries = len(timed.queries)
-        else:
+        counter = QueryCounter()
+        with connection.execute_wrapper(counter):
+            timed = workload.revert(mark)
+        if cycle:
             runs.append([timed])
-    return _figure(runs, queries)
+            queries.append(counter.count)
+    return _figure(runs, statistics.median_low(queries))
 
 
-def measure_bytes(mechanism, workload, size, options) -> dict:
-    """Return the history bytes one single-record edit adds, on average.
-
-    A mechanism that stores the whole car on every edit gets fewer edits
-    on large cars: its figure is large and needs no averaging.
-    """
-    from bench import names, storage
+def measure_bytes(mechanism, workload, options) -> dict:
+    """Return the history bytes one single-record edit adds, on average."""
+    from bench import storage
 
     edits = options.bytes_edits
-    if mechanism.name == names.REVERSION:
-        edits = min(edits, max(10, 20000 // max(size, 1)))
     before = storage.measure(mechanism.history_tables)
     for _ in range(edits):
         workload.edit()
@@ -144,8 +187,6 @@ def measure_bytes(mechanism, workload, size, options) -> dict:
 
 def measure_rebuild(options) -> dict:
     """Time fleet's rebuild of versions spread over a car's long history."""
-    import time
-
     from bench.mechanisms import Fleet
     from bench.workload import Workload
     from garage import history

@@ -30,6 +30,7 @@ class Mechanism:
     collaborator = copies.NoHistoryCollaborator
     record = copies.NoHistoryServiceRecord
     history_tables: tuple[str, ...] = ()
+    stores_whole_car = False
 
     def edit(self, car, record):
         record.save()
@@ -123,6 +124,7 @@ class Reversion(Mechanism):
     following all its records."""
 
     name = names.REVERSION
+    stores_whole_car = True
     car = copies.RvCar
     collaborator = copies.RvCollaborator
     record = copies.RvServiceRecord

@@ -16,7 +16,7 @@ from django.test import Client
 from django.urls import NoReverseMatch, reverse
 
 from bench.mechanisms import Fleet
-from bench.workload import Workload
+from bench.workload import QueryCounter, Workload
 from garage import history
 from garage.models import CarHistory
 
@@ -71,7 +71,7 @@ def _time_page(client, url, repeat) -> dict | None:
         return None
     # Each request opens and closes its own connection, and resets the
     # query log when it starts, so count the queries on the way out.
-    counter = _QueryCounter()
+    counter = QueryCounter()
     with connection.execute_wrapper(counter):
         response = client.get(url)
     if response.status_code != 200:
@@ -88,14 +88,3 @@ def _time_page(client, url, repeat) -> dict | None:
         "queries": counter.count,
         "bytes": len(response.content),
     }
-
-
-class _QueryCounter:
-    """An execute wrapper that counts the statements it lets through."""
-
-    def __init__(self):
-        self.count = 0
-
-    def __call__(self, execute, sql, params, many, context):
-        self.count += 1
-        return execute(sql, params, many, context)

@@ -12,6 +12,7 @@ ROWS = {
     "remove": "record removed",
     "revert": "revert N ops back",
 }
+BYTES = {"row_bytes": "history bytes/edit, rows", "disk_bytes": "  on disk (pages)"}
 TITLES = {"sqlite": "SQLite", "postgres": "PostgreSQL"}
 LABEL = 24
 CELL = 23
@@ -33,7 +34,6 @@ def format_ratios(result: dict) -> str:
     """
     lines = []
     for database, figures in result["databases"].items():
-        primary = figures["bytes_method"]["primary"]
         for size, by_name in figures["sizes"].items():
             fleet, sh = by_name[FLEET], by_name[SIMPLE_HISTORY]
             parts = [
@@ -41,8 +41,10 @@ def format_ratios(result: dict) -> str:
                 f" ({_ratio(fleet[name]['cpu_ms'], sh[name]['cpu_ms'])})"
                 for name in ROWS
             ]
-            fleet_bytes = fleet["bytes_per_edit"][primary]
-            parts.append(f"bytes {_ratio(fleet_bytes, sh['bytes_per_edit'][primary])}")
+            for key in BYTES:
+                fleet_bytes = fleet["bytes_per_edit"][key]
+                sh_bytes = sh["bytes_per_edit"][key]
+                parts.append(f"{key.replace('_', ' ')} {_ratio(fleet_bytes, sh_bytes)}")
             title = TITLES.get(database, database)
             lines.append(f"{title} {size}: fleet/sh " + ", ".join(parts))
     return "\n".join(lines)
@@ -59,7 +61,6 @@ def _database(database, figures, settings) -> str:
 
 
 def _size_table(title, size, by_name, figures, settings) -> str:
-    primary = figures["bytes_method"]["primary"]
     lines = [
         f"{title}, {size} records per car: median ms per operation; "
         f"xsh = ratio to simple-history, xnone = ratio to no history",
@@ -71,8 +72,8 @@ def _size_table(title, size, by_name, figures, settings) -> str:
         cells = [by_name[name][key] for name in NAMES]
         lines.append(_row(label, cells, lambda cell: cell["ms"]))
     cells = [by_name[name]["bytes_per_edit"] for name in NAMES]
-    label = f"history bytes/edit ({primary.split('_')[0]})"
-    lines.append(_row(label, cells, lambda cell: cell[primary]))
+    for key in BYTES:
+        lines.append(_row(BYTES[key], cells, lambda cell, key=key: cell[key]))
     queries = [
         "/".join(
             str(by_name[name][key]["queries"]) if by_name[name][key] else "-"

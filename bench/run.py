@@ -55,12 +55,13 @@ def main(argv=None) -> int:
         "date": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
         "command": " ".join(["python", "bench/run.py", *(argv or sys.argv[1:])]),
         "machine": _machine(),
+        "fleet_commit": _commit(),
         "settings": _settings(options),
         "databases": {},
     }
     for database in options.databases.split(","):
         print(f"Measuring on {database} ...", file=sys.stderr)
-        with _database_url(database, options) as url:
+        with database_url(database, options.postgres_url) as url:
             result["databases"][database] = _measure(url, options)
     result["seconds"] = round(time.perf_counter() - started, 1)
 
@@ -119,24 +120,36 @@ def _machine() -> dict:
     }
 
 
+def _commit() -> str:
+    """Return the checked-out commit, marked when the tree has changes."""
+
+    def git(*arguments):
+        return subprocess.run(
+            ["git", *arguments], cwd=ROOT, capture_output=True, text=True
+        ).stdout.strip()
+
+    dirty = " (with uncommitted changes)" if git("status", "--porcelain") else ""
+    return git("rev-parse", "--short", "HEAD") + dirty
+
+
 def _default_json_path() -> Path:
     stamp = datetime.datetime.now().strftime("%Y%m%d-%H%M%S")
     return BENCH_DIR / "results" / f"{stamp}.json"
 
 
 @contextmanager
-def _database_url(database, options):
+def database_url(database, postgres_url=POSTGRES_ADMIN_URL):
     """Yield the URL of an empty database made for this run; drop it after."""
     if database == "sqlite":
         with tempfile.TemporaryDirectory(prefix="fleet-bench-") as directory:
             yield f"sqlite:///{directory}/bench.sqlite3"
     elif database == "postgres":
-        _postgres(options.postgres_url, "DROP DATABASE IF EXISTS {} WITH (FORCE)")
-        _postgres(options.postgres_url, "CREATE DATABASE {}")
+        _postgres(postgres_url, "DROP DATABASE IF EXISTS {} WITH (FORCE)")
+        _postgres(postgres_url, "CREATE DATABASE {}")
         try:
-            yield options.postgres_url.rsplit("/", 1)[0] + f"/{POSTGRES_DATABASE}"
+            yield postgres_url.rsplit("/", 1)[0] + f"/{POSTGRES_DATABASE}"
         finally:
-            _postgres(options.postgres_url, "DROP DATABASE IF EXISTS {} WITH (FORCE)")
+            _postgres(postgres_url, "DROP DATABASE IF EXISTS {} WITH (FORCE)")
     else:
         raise SystemExit(f"Unknown database {database!r}: use sqlite or postgres.")
 

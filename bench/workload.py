@@ -140,3 +140,14 @@ def _timed(operation) -> Timed:
     cpu, start = time.process_time(), time.perf_counter()
     operation()
     return Timed(time.perf_counter() - start, time.process_time() - cpu)
+
+
+class QueryCounter:
+    """An execute wrapper that counts the statements it lets through."""
+
+    def __init__(self):
+        self.count = 0
+
+    def __call__(self, execute, sql, params, many, context):
+        self.count += 1
+        return execute(sql, params, many, context)

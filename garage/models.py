@@ -2,6 +2,7 @@
 
 import re
 
+from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models, router
@@ -33,8 +34,25 @@ def validate_plate(value):
         )
 
 
+class PlateFormField(forms.CharField):
+    """A form field that normalises a plate before checking its length."""
+
+    def to_python(self, value):
+        return normalize_plate(super().to_python(value))
+
+    def widget_attrs(self, widget):
+        # People type separators the stored plate drops: allow room for them.
+        attrs = super().widget_attrs(widget)
+        if "maxlength" in attrs:
+            attrs["maxlength"] = str(int(attrs["maxlength"]) * 2)
+        return attrs
+
+
 class LicensePlateField(models.CharField):
     """A CharField that stores its value as a normalised licence plate."""
+
+    def formfield(self, **kwargs):
+        return super().formfield(**{"form_class": PlateFormField, **kwargs})
 
     def to_python(self, value):
         return normalize_plate(super().to_python(value))

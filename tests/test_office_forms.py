@@ -67,6 +67,12 @@ class TestCarForm:
 
         assert form.is_valid(), form.errors
 
+    def test_plate_limit_counts_the_plate_without_its_separators(self):
+        form = car_form(license_plate="ab-12-cd-34-ef-56")
+
+        assert form.is_valid(), form.errors
+        assert form.cleaned_data["license_plate"] == "AB12CD34EF56"
+
     @pytest.mark.parametrize("plate", ["AB*12", "AB.12", "ÅB_12"])
     def test_refuses_a_plate_with_characters_other_than_letters_and_digits(self, plate):
         form = car_form(license_plate=plate)

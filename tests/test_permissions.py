@@ -70,6 +70,16 @@ def test_users_without_permissions_are_refused_every_page(client, staff_urls):
         assert client.post(url).status_code == 403, url
 
 
+def test_a_refused_page_explains_itself_in_the_site_layout(client, staff_urls):
+    client.force_login(make_user())
+
+    response = client.get(reverse("garage:car-list"))
+
+    assert response.status_code == 403
+    assert "You are not allowed to do this" in response.content.decode()
+    assert "vendor/bootstrap/bootstrap.min.css" in response.content.decode()
+
+
 def test_a_view_permission_does_not_open_the_write_pages(client, staff_urls):
     client.force_login(make_user(perms=["garage.view_car"]))
 

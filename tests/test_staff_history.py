@@ -209,6 +209,38 @@ class TestTimeline:
             response = office_client.get(url("car-history", car.pk))
         assert response.status_code == 200
 
+    @pytest.mark.parametrize(("versions", "records"), [(2, 1), (15, 30)])
+    @pytest.mark.parametrize(
+        ("name", "args", "query", "count"),
+        [
+            ("car-history-compare", (), "?a=1&b={latest}", 14),
+            ("car-history-as-of", (), "?version={latest}", 11),
+            ("car-history-undo", ("{latest}",), "", 10),
+        ],
+    )
+    def test_other_history_pages_take_the_same_queries_whatever_the_size(
+        self,
+        office_client,
+        django_assert_num_queries,
+        versions,
+        records,
+        name,
+        args,
+        query,
+        count,
+    ):
+        manager = make_collaborator("John Doe")
+        with recording():
+            car = make_car("ABC123")
+            for day in range(1, records + 1):
+                make_record(car, manager, datetime.date(2025, 1, 1) + _days(day))
+        add_versions(car, versions - 1)
+        args = [int(arg.format(latest=versions)) for arg in args]
+        query = query.format(latest=versions)
+        with django_assert_num_queries(count):
+            response = office_client.get(url(name, car.pk, *args, query=query))
+        assert response.status_code == 200
+
     def test_deleted_car_history_stays_readable(self, office_client):
         car = make_story()
         car_id = car.pk

@@ -15,7 +15,7 @@ ROWS = {
 BYTES = {"row_bytes": "history bytes/edit, rows", "disk_bytes": "  on disk (pages)"}
 TITLES = {"sqlite": "SQLite", "postgres": "PostgreSQL"}
 LABEL = 24
-CELL = 23
+CELL = 26
 
 
 def format_report(result: dict) -> str:
@@ -83,18 +83,18 @@ def _size_table(title, size, by_name, figures, settings) -> str:
     ]
     lines.append(
         "queries e/f/a/r/revert".ljust(LABEL)
-        + "".join(cell.ljust(CELL) for cell in queries)
+        + "".join(cell.ljust(CELL) for cell in queries).rstrip()
     )
     return "\n".join(lines)
 
 
 def _header() -> str:
-    return " " * LABEL + "".join(name.ljust(CELL) for name in NAMES)
+    return (" " * LABEL + "".join(name.ljust(CELL) for name in NAMES)).rstrip()
 
 
 def _subheader() -> str:
-    cell = "value".rjust(9) + "xsh".rjust(6) + "xnone".rjust(7) + " "
-    return "operation".ljust(LABEL) + cell * len(NAMES)
+    cell = "value".rjust(10) + "xsh".rjust(7) + "xnone".rjust(8) + " "
+    return ("operation".ljust(LABEL) + cell * len(NAMES)).rstrip()
 
 
 def _row(label, cells, pick) -> str:
@@ -104,18 +104,19 @@ def _row(label, cells, pick) -> str:
     text = label.ljust(LABEL)
     for cell in cells:
         if cell is None:
-            text += "-".rjust(9) + " " * (CELL - 9)
+            text += "-".rjust(10) + " " * (CELL - 10)
             continue
         value = pick(cell)
-        text += f"{value:9.2f}" + _ratio(value, sh and pick(sh)).rjust(6)
-        text += _ratio(value, base and pick(base)).rjust(7) + " "
+        text += f"{value:10.2f}" + _ratio(value, sh and pick(sh)).rjust(7)
+        text += _ratio(value, base and pick(base)).rjust(8) + " "
     return text.rstrip()
 
 
 def _ratio(value, base) -> str:
     if not base:
         return "-"
-    return f"{value / base:.2f}"
+    ratio = value / base
+    return f"{ratio:.2f}" if ratio < 100 else f"{ratio:.0f}"
 
 
 def _rebuild_table(rebuild) -> str:

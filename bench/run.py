@@ -50,6 +50,10 @@ PACKAGES = ("Django", "deepdiff", "django-simple-history", "django-reversion")
 
 def main(argv=None) -> int:
     options = _parse(argv)
+    if options.report:
+        result = json.loads(Path(options.report).read_text())
+        print(format_report(result) + "\n" + format_ratios(result))
+        return 0
     started = time.perf_counter()
     result = {
         "date": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
@@ -82,6 +86,7 @@ def _parse(argv):
     parser.add_argument("--databases", default="sqlite,postgres")
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--json", help="where to write the figures as JSON")
+    parser.add_argument("--report", help="print the tables of an earlier JSON")
     parser.add_argument(
         "--quick", action="store_true", help="10 records, one run, few edits"
     )

@@ -132,7 +132,12 @@ class CarHistoryView(CarHistoryMixin, generic.ListView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         entries = list(context["page_obj"].object_list)
-        context["rows"] = timeline_rows(self.car_id, entries)
+        try:
+            context["rows"] = timeline_rows(self.car_id, entries)
+        except history.HistoryError as error:
+            # Still list who changed what and when; only the details are lost.
+            context["rows"] = [TimelineRow(entry, []) for entry in entries]
+            context["error"] = str(error)
         return context
 
 

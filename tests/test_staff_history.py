@@ -241,6 +241,20 @@ class TestTimeline:
             response = office_client.get(url(name, car.pk, *args, query=query))
         assert response.status_code == 200
 
+    def test_damaged_history_is_reported_not_a_server_error(
+        self, office_client, monkeypatch
+    ):
+        car = make_story()
+
+        def damaged(*args, **kwargs):
+            raise history.CorruptHistory("The history of car 1 is damaged.")
+
+        monkeypatch.setattr(history, "walk_back", damaged)
+        response = office_client.get(url("car-history", car.pk))
+        assert response.status_code == 200
+        assert "The history of car 1 is damaged." in page_text(response)
+        assert len(response.context["rows"]) == 6
+
     def test_deleted_car_history_stays_readable(self, office_client):
         car = make_story()
         car_id = car.pk

@@ -212,7 +212,9 @@ class CarHistoryAdmin(admin.ModelAdmin):
             raise PermissionDenied
         last = CarHistory.objects.for_car(car_id).order_by("-version").first()
         if last is None:
-            return self._get_obj_does_not_exist_redirect(request, self.opts, car_id)
+            return self._get_obj_does_not_exist_redirect(
+                request, self.opts, str(car_id)
+            )
 
         form = ReasonForm(request.POST or None)
         if request.method == "POST" and form.is_valid():

@@ -93,6 +93,8 @@ class BaseServiceRecordFormSet(forms.BaseInlineFormSet):
         return kwargs
 
 
+MAX_RECORD_ROWS = 1000
+
 ServiceRecordFormSet = forms.inlineformset_factory(
     Car,
     ServiceRecord,
@@ -100,6 +102,10 @@ ServiceRecordFormSet = forms.inlineformset_factory(
     formset=BaseServiceRecordFormSet,
     extra=EXTRA_RECORD_ROWS,
     can_delete=True,
+    # A tampered TOTAL_FORMS must not make the server build endless rows.
+    max_num=MAX_RECORD_ROWS,
+    absolute_max=MAX_RECORD_ROWS,
+    validate_max=True,
 )
 
 

@@ -21,12 +21,9 @@ from django.views import generic
 
 from garage import exports, history
 from garage.history_forms import AsOfForm, CompareForm, UndoForm
-from garage.models import Car, CarHistory, HistoryKind
+from garage.models import Car, CarHistory
 
 TIMELINE_PAGE_SIZE = 20
-
-# Versions that made or removed the whole car cannot be undone on their own.
-NOT_UNDOABLE = {HistoryKind.CREATED, HistoryKind.DELETED, HistoryKind.RESTORED}
 
 RECORD_FIELD_LABELS = {
     "service_date": "date",
@@ -91,7 +88,7 @@ class TimelineRow:
 
     @property
     def undoable(self) -> bool:
-        return self.entry.version > 1 and self.entry.kind not in NOT_UNDOABLE
+        return history.is_undoable(self.entry.kind, self.entry.version)
 
 
 def timeline_rows(car_id: int, entries: list[CarHistory]) -> list[TimelineRow]:
@@ -287,39 +284,6 @@ class CarHistoryAsOfView(CarHistoryMixin, generic.TemplateView):
         return entries.values_list("created_at", flat=True).first()
 
 
-@dataclass(frozen=True)
-class ConflictRow:
-    """A conflict of an undo, worded for people."""
-
-    label: str
-    field: str
-    left: str
-    now: str
-
-
-def conflict_rows(conflicts) -> list[ConflictRow]:
-    """Return the conflicts with raw field names and values made readable."""
-    return [
-        ConflictRow(
-            conflict.label,
-            RECORD_FIELD_LABELS.get(conflict.field, conflict.field),
-            _readable(conflict.field, conflict.left),
-            _readable(conflict.field, conflict.now),
-        )
-        for conflict in conflicts
-    ]
-
-
-def _readable(field: str, value) -> str:
-    if isinstance(value, dict):
-        return str(value.get("name") or f"collaborator #{value.get('id')}")
-    if field == "service_date":
-        day = _as_date(value)
-        if isinstance(day, datetime.date):
-            return f"{day.day} {day:%B %Y}"
-    return "—" if value is None else str(value)
-
-
 class CarHistoryUndoView(CarHistoryMixin, generic.FormView):
     """Preview the undo of one past change, then apply it on confirmation."""
 
@@ -347,15 +311,9 @@ class CarHistoryUndoView(CarHistoryMixin, generic.FormView):
         except history.VersionNotFound as error:
             raise Http404(str(error)) from error
         except history.UndoConflict as error:
-            return {"refusal": str(error), "conflicts": conflict_rows(error.conflicts)}
+            return {"refusal": str(error), "conflicts": error.conflicts}
         except history.HistoryError as error:
             return {"refusal": str(error)}
-        if not plan.target:
-            # The engine cannot apply an undo that removes the whole car.
-            return {
-                "refusal": f"Version {self.version} brought the car back; it cannot "
-                f"be undone. Delete the car instead."
-            }
         return {"plan": plan}
 
     def form_valid(self, form):

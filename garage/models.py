@@ -70,11 +70,20 @@ def _recording(using):
     return recording(using=using or router.db_for_write(Car))
 
 
+def _lock_cars(unit, car_ids):
+    # Take each car's history lock before writing any of its rows, so every
+    # writer (save, delete, revert, undo) locks in the same order and two
+    # of them never wait on each other's locks.
+    for car_id in sorted(set(car_ids)):
+        unit.lock_car(car_id)
+
+
 class RecordedQuerySet(models.QuerySet):
     """A QuerySet whose deletions are recorded as one unit of work."""
 
     def delete(self):
-        with _recording(self.db):
+        with _recording(self.db) as unit:
+            _lock_cars(unit, self.model.history_car_ids_of(self))
             return super().delete()
 
 
@@ -91,12 +100,23 @@ class RecordedModel(models.Model):
         abstract = True
 
     def save(self, *args, using=None, **kwargs):
-        with _recording(using):
+        with _recording(using) as unit:
+            _lock_cars(unit, self.history_car_ids())
             super().save(*args, using=using, **kwargs)
 
     def delete(self, using=None, keep_parents=False):
-        with _recording(using):
+        with _recording(using) as unit:
+            _lock_cars(unit, self.history_car_ids())
             return super().delete(using=using, keep_parents=keep_parents)
+
+    def history_car_ids(self):
+        """Return the ids of the existing cars whose history this row is in."""
+        return []
+
+    @classmethod
+    def history_car_ids_of(cls, queryset):
+        """Return the ids of the cars whose history ``queryset`` is in."""
+        return []
 
 
 class Collaborator(RecordedModel):
@@ -151,6 +171,13 @@ class Car(RecordedModel):
     def get_absolute_url(self):
         return reverse("garage:car-detail", args=[self.pk])
 
+    def history_car_ids(self):
+        return [] if self._state.adding else [self.pk]
+
+    @classmethod
+    def history_car_ids_of(cls, queryset):
+        return queryset.values_list("pk", flat=True)
+
 
 class ServiceRecord(RecordedModel):
     """One service done on a car, and who managed it."""
@@ -170,6 +197,13 @@ class ServiceRecord(RecordedModel):
 
     def __str__(self):
         return f"{self.service_date:%Y-%m-%d} {self.description}"
+
+    def history_car_ids(self):
+        return [self.car_id] if self.car_id else []
+
+    @classmethod
+    def history_car_ids_of(cls, queryset):
+        return queryset.order_by().values_list("car_id", flat=True)
 
 
 class HistoryKind(models.TextChoices):

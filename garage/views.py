@@ -1,8 +1,11 @@
 """Office pages: cars with their service records, and collaborators."""
 
+import logging
+
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin, PermissionRequiredMixin
 from django.contrib.messages.views import SuccessMessageMixin
+from django.db import DatabaseError
 from django.db.models import Count, ProtectedError, Q
 from django.http import HttpResponseRedirect
 from django.urls import reverse, reverse_lazy
@@ -13,6 +16,8 @@ from garage.forms import CarForm, CarUpdateForm, CollaboratorForm, ServiceRecord
 from garage.history.units import recording
 from garage.history_forms import INVALID_VERSION, check_version
 from garage.models import Car, Collaborator, normalize_plate
+
+logger = logging.getLogger(__name__)
 
 PAGE_SIZE = 25
 
@@ -63,6 +68,12 @@ class CarDetailView(StaffMixin, generic.DetailView):
         return super().get_context_data(records=records, **kwargs)
 
 
+SAVE_FAILED = (
+    "The database could not save this car, so nothing was saved. "
+    "Your changes are still in the form: please try again."
+)
+
+
 class CarFormMixin:
     """Edit a car and its service records in one form, saved as one change."""
 
@@ -96,13 +107,27 @@ class CarFormMixin:
 
     def form_valid(self, form, formset):
         reason = form.cleaned_data["reason"]
-        with recording(user=self.request.user, reason=reason) as unit:
-            self.check_version(unit, form)
-            self.object = form.save()
-            formset.instance = self.object
-            formset.save()
+        try:
+            with recording(user=self.request.user, reason=reason) as unit:
+                self.check_version(unit, form)
+                self.object = form.save()
+                formset.instance = self.object
+                formset.save()
+        except DatabaseError:
+            # The transaction rolled back: nothing of the car or its records
+            # was saved. Keep the user's input so they can try again.
+            logger.exception("Saving car %s failed", form.instance.pk)
+            if self.get_edited_object_id() is None:
+                form.instance.pk = None
+            form.add_error(None, SAVE_FAILED)
+            return self.render_to_response(
+                self.get_context_data(form=form, formset=formset)
+            )
         messages.success(self.request, self.success_message % {"car": self.object})
         return HttpResponseRedirect(self.get_success_url())
+
+    def get_edited_object_id(self):
+        return self.kwargs.get("pk")
 
     def check_version(self, unit, form):
         """Refuse the save if the car changed since the form was opened."""

@@ -275,10 +275,6 @@ def car_form_data(client, car):
 
 
 class TestPages:
-    @pytest.mark.xfail(
-        strict=True,
-        reason="the car form lets a DatabaseError escape as a 500; reported",
-    )
     @parametrize(RECORDING_STEPS)
     def test_failed_car_form_save_shows_a_message_and_saves_nothing(
         self, office, story, step, statement
@@ -365,11 +361,6 @@ def corrupt(car, version):
 
 
 class TestCorruptHistory:
-    @pytest.mark.xfail(
-        strict=True,
-        reason="plan_undo passes a malformed stored diff to changes_from_diff, "
-        "which raises AttributeError (a 500) instead of CorruptHistory; reported",
-    )
     def test_undo_of_a_corrupt_entry_is_refused_on_the_page(self, office, story):
         car, _ = story
         corrupt(car, 3)

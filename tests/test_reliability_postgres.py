@@ -60,16 +60,7 @@ def run_in_threads(work, count):
     "with_reverts",
     [
         pytest.param(False, id="saves"),
-        pytest.param(
-            True,
-            id="saves-and-reverts",
-            marks=pytest.mark.xfail(
-                strict=False,
-                reason="a save locks the car row before the history head, a "
-                "revert the head before the car row: PostgreSQL aborts one "
-                "with 'deadlock detected' (timing-dependent; reported)",
-            ),
-        ),
+        pytest.param(True, id="saves-and-reverts"),
     ],
 )
 def test_eight_writers_keep_one_gapless_chain(with_reverts):
@@ -142,11 +133,6 @@ def test_two_people_saving_the_same_form_one_wins_and_nothing_is_lost():
     assert history.verify_car(car.pk) == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="lock-order inversion between a save (car row, then history head) "
-    "and a revert (history head, then car row) deadlocks; reported",
-)
 def test_a_save_and_a_revert_of_the_same_car_do_not_deadlock():
     car = make_car("ABC123", "Toyota Corolla")
     car.model = "Toyota Yaris"

@@ -33,6 +33,7 @@ from garage.history.rebuild import (
 from garage.history.revert import (
     Conflict,
     Plan,
+    is_undoable,
     plan_restore,
     plan_revert,
     plan_undo,
@@ -62,6 +63,7 @@ __all__ = [
     "changes_from_diff",
     "current_unit",
     "diff_snapshots",
+    "is_undoable",
     "latest_version",
     "live_snapshot",
     "plan_restore",

@@ -7,6 +7,7 @@ objects; none of them looks at DeepDiff's paths.
 
 from __future__ import annotations
 
+import copy
 import datetime
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -237,6 +238,8 @@ def _note_record_edit(edits, keys, old, new) -> None:
 
 
 def _record_changes(record_id, record, edit: _RecordEdit) -> list[RecordFieldChange]:
+    # A private copy: the snapshot it comes from may be moved on in place.
+    record = copy.deepcopy(record)
     changes = [
         RecordFieldChange(record_id, record, name, old, new)
         for name, (old, new) in sorted(

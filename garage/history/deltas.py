@@ -151,11 +151,27 @@ _REPORTS = {
 }
 
 
-def _delta(diff: Diff) -> Delta:
+def _well_formed(report: str, path: Any, item: Any) -> bool:
+    if not isinstance(path, str) or not path.startswith("root"):
+        return False
+    if report in ("values_changed", "type_changes"):
+        return isinstance(item, dict) and {"old_value", "new_value"} <= item.keys()
+    return True
+
+
+def check_diff(diff: Diff) -> None:
+    """Raise DeltaError unless ``diff`` has the shape of a stored diff."""
     if not isinstance(diff, dict) or not all(
-        report in _REPORTS and isinstance(items, dict) for report, items in diff.items()
+        report in _REPORTS
+        and isinstance(items, dict)
+        and all(_well_formed(report, path, item) for path, item in items.items())
+        for report, items in diff.items()
     ):
         raise DeltaError("it is not a DeepDiff report of two snapshots")
+
+
+def _delta(diff: Diff) -> Delta:
+    check_diff(diff)
     try:
         return Delta(
             _from_json_safe(diff),

@@ -18,12 +18,18 @@ from django.db import DatabaseError, IntegrityError
 
 from garage.history import snapshot as snap
 from garage.history.changes import (
+    FIELD_LABELS,
     Change,
     changes_from_diff,
     format_value,
     record_label,
 )
-from garage.history.deltas import DeltaError, apply_backward, diff_snapshots
+from garage.history.deltas import (
+    DeltaError,
+    apply_backward,
+    check_diff,
+    diff_snapshots,
+)
 from garage.history.errors import (
     CorruptHistory,
     HistoryError,
@@ -110,31 +116,62 @@ def plan_undo(car_id: int, version: int, using="default") -> Plan:
     )
     if entry is None:
         raise VersionNotFound(f"Car {car_id} has no version {version}.")
-    if entry["kind"] in (HistoryKind.CREATED, HistoryKind.DELETED) or version == 1:
+    diff = entry["diff"]
+    if not is_undoable(entry["kind"], version) or _makes_or_removes_the_car(diff):
+        advice = (
+            "Restore the car instead."
+            if entry["kind"] == HistoryKind.DELETED
+            else "Delete the car instead."
+        )
         raise RevertError(
-            f"Version {version} created or deleted the car; it cannot be undone."
+            f"Version {version} created, deleted or restored the whole car; "
+            f"it cannot be undone on its own. {advice}"
         )
     live = snap.live_snapshot(car_id, using)
     if not live:
         raise RevertError(f"Car {car_id} has been deleted; restore it first.")
-    conflicts = find_conflicts(entry["diff"], live)
-    if conflicts:
-        raise UndoConflict(version, conflicts)
     try:
-        target = apply_backward(copy.deepcopy(live), copy.deepcopy(entry["diff"]))
-    except DeltaError as error:
-        raise CorruptHistory(
-            f"The history of car {car_id} is damaged at version {version}: "
-            f"its stored change does not apply ({error})."
+        check_diff(diff)
+        left = snapshot_at(car_id, version, using)
+        conflicts = find_conflicts(diff, live, left)
+        if conflicts:
+            raise UndoConflict(version, conflicts)
+        target = apply_backward(copy.deepcopy(live), copy.deepcopy(diff))
+    except (DeltaError, CorruptHistory) as error:
+        raise RevertError(
+            f"The history of car {car_id} is damaged at version {version}; "
+            f"it cannot be undone ({error})."
         ) from error
     return _plan(car_id, version, live, target, using)
 
 
-def find_conflicts(diff: dict, live: dict) -> list[Conflict]:
-    """Return every value ``diff`` left that ``live`` no longer holds."""
+_WHOLE_CAR_KINDS = (HistoryKind.CREATED, HistoryKind.DELETED, HistoryKind.RESTORED)
+
+
+def is_undoable(kind: str, version: int) -> bool:
+    """Tell whether a version of this kind is a change that undo can invert."""
+    return version > 1 and kind not in _WHOLE_CAR_KINDS
+
+
+def _makes_or_removes_the_car(diff) -> bool:
+    """Tell whether ``diff`` goes from or to the empty dict (no car)."""
+    if not isinstance(diff, dict):
+        return False
+    return any(
+        "root['id']" in (diff.get(report) or {})
+        for report in ("dictionary_item_added", "dictionary_item_removed")
+    )
+
+
+def find_conflicts(diff: dict, live: dict, left: dict | None = None) -> list[Conflict]:
+    """Return every value ``diff`` left that ``live`` no longer holds.
+
+    ``left`` is the snapshot the change left (it names each record as the
+    change left it); without it records are named as they are now.
+    """
     conflicts = []
     records = live.get(snap.RECORDS, {})
-    for change in changes_from_diff(diff, live):
+    for change in changes_from_diff(diff, left if left is not None else live):
         if change.kind == "field":
             now = live.get(change.field)
             if now != change.new:
@@ -160,7 +197,12 @@ def _added_conflicts(change, records) -> list[Conflict]:
     if now is None:
         return [Conflict(change.label, "service", "added", "removed since")]
     return [
-        Conflict(change.label, name, change.record[name], now[name])
+        Conflict(
+            change.label,
+            FIELD_LABELS[name],
+            format_value(name, change.record[name]),
+            format_value(name, now[name]),
+        )
         for name in snap.RECORD_FIELDS
         if now[name] != change.record[name]
     ]

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import datetime
+import re
 
 from django import forms
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 
 from garage import history
+from garage.history.snapshot import RECORDS
+from garage.models import normalize_plate
 
 INVALID_VERSION = (
     "This form does not say which version of the car it was opened from. "
@@ -145,16 +148,16 @@ class VersionedFormMixin:
             self.add_error(None, INVALID_VERSION)
         return cleaned
 
-    def set_history_version(self, version: int) -> None:
-        """Make the form carry ``version`` when it is shown again."""
-        self.data = self.data.copy()
-        self.data[self.add_prefix("history_version")] = str(version)
+
+def snapshot_or_nothing(car_id: int, version: int) -> dict:
+    """Return the car at ``version``; version 0 is the empty dict."""
+    return history.snapshot_at(car_id, version) if version else {}
 
 
 def changes_between(car_id: int, old: int, new: int) -> list[history.Change]:
     """Return the changes made to the car from version ``old`` to ``new``."""
-    before = history.snapshot_at(car_id, old) if old else {}
-    after = history.snapshot_at(car_id, new) if new else {}
+    before = snapshot_or_nothing(car_id, old)
+    after = snapshot_or_nothing(car_id, new)
     return history.changes_from_diff(history.diff_snapshots(before, after), before)
 
 
@@ -172,3 +175,92 @@ def check_version(unit, car_id: int, submitted: int) -> int:
         raise history.VersionNotFound(f"Car {car_id} has no version {submitted}.")
     changes = changes_between(car_id, submitted, current)
     raise history.StaleVersion(car_id, submitted, current, changes)
+
+
+_ROW_KEY = re.compile(r"^(?P<prefix>.+)-(?P<index>\d+)-(?P<name>[^-]+)$")
+
+
+def rebase_car_form(data, old: dict, new: dict, prefix: str = "records"):
+    """Return a refused car form's data moved onto the snapshot ``new``.
+
+    What the person left as it stood in ``old`` (the version the form was
+    opened from) takes its value in ``new``, so submitting again does not
+    write back what someone else changed meanwhile; what they changed keeps
+    their input. A record they did not touch that was removed meanwhile
+    leaves the form; one they edited that was removed comes back as new.
+    """
+    data = data.copy()
+    for name in ("license_plate", "model"):
+        typed = data.get(name, "")
+        if name in old and _same_text(name, typed, old[name]):
+            data[name] = new.get(name, typed)
+
+    old_records = old.get(RECORDS, {})
+    new_records = new.get(RECORDS, {})
+    initial = _as_count(data.get(f"{prefix}-INITIAL_FORMS"))
+    existing, added = [], []
+    for index, row in enumerate(_form_rows(data, prefix)):
+        key = row.get("id", "")
+        was, now = old_records.get(key), new_records.get(key)
+        if index >= initial or was is None:
+            (existing if index < initial else added).append(row)
+        elif now is not None:
+            if _untouched(row, was):
+                row.update(_record_inputs(now))
+            existing.append(row)
+        elif not _untouched(row, was):
+            row.pop("id", None)
+            added.append(row)
+    _write_rows(data, prefix, existing, added)
+    return data
+
+
+def _same_text(name: str, typed: str, stored: str) -> bool:
+    if name == "license_plate":
+        return normalize_plate(typed) == stored
+    return typed.strip() == stored
+
+
+def _as_count(value) -> int:
+    try:
+        return max(int(value), 0)
+    except (TypeError, ValueError):
+        return 0
+
+
+def _form_rows(data, prefix: str) -> list[dict]:
+    rows: dict[int, dict] = {}
+    for key in data:
+        match = _ROW_KEY.match(key)
+        if match and match["prefix"] == prefix:
+            rows.setdefault(int(match["index"]), {})[match["name"]] = data[key]
+    return [rows[index] for index in sorted(rows)]
+
+
+def _untouched(row: dict, record: dict) -> bool:
+    return (
+        not row.get("DELETE")
+        and row.get("id")
+        and all(
+            row.get(name, "") == value for name, value in _record_inputs(record).items()
+        )
+    )
+
+
+def _record_inputs(record: dict) -> dict[str, str]:
+    return {
+        "service_date": record["service_date"],
+        "description": record["description"],
+        "service_manager": str(record["service_manager"]["id"]),
+    }
+
+
+def _write_rows(data, prefix: str, existing: list[dict], added: list[dict]) -> None:
+    for key in [key for key in data if _ROW_KEY.match(key)]:
+        if _ROW_KEY.match(key)["prefix"] == prefix:
+            del data[key]
+    for index, row in enumerate(existing + added):
+        for name, value in row.items():
+            data[f"{prefix}-{index}-{name}"] = value
+    data[f"{prefix}-TOTAL_FORMS"] = str(len(existing) + len(added))
+    data[f"{prefix}-INITIAL_FORMS"] = str(len(existing))

@@ -14,7 +14,13 @@ from django.views import generic
 from garage import history
 from garage.forms import CarForm, CarUpdateForm, CollaboratorForm, ServiceRecordFormSet
 from garage.history.units import recording
-from garage.history_forms import INVALID_VERSION, check_version
+from garage.history_forms import (
+    INVALID_VERSION,
+    changes_between,
+    check_version,
+    rebase_car_form,
+    snapshot_or_nothing,
+)
 from garage.models import Car, Collaborator, normalize_plate
 
 logger = logging.getLogger(__name__)
@@ -165,17 +171,57 @@ class CarUpdateView(StaffMixin, CarFormMixin, generic.UpdateView):
     def check_version(self, unit, form):
         check_version(unit, self.object.pk, form.cleaned_data["history_version"])
 
+    def rebased_forms(self, stale):
+        """Return the refused forms moved onto the car's current version."""
+        data = rebase_car_form(
+            self.request.POST,
+            snapshot_or_nothing(self.object.pk, stale.expected),
+            snapshot_or_nothing(self.object.pk, stale.current),
+        )
+        data["history_version"] = str(stale.current)
+        self.object.refresh_from_db()
+        form = self.get_form_class()(data=data, instance=self.object)
+        formset = ServiceRecordFormSet(
+            data=data, instance=self.object, prefix="records"
+        )
+        return form, formset
+
+    def post(self, request, *args, **kwargs):
+        # A form opened before someone else's change is refused before it is
+        # validated: its rows may name records that no longer exist.
+        self.object = self.get_object()
+        submitted = _as_version(request.POST.get("history_version"))
+        current = history.latest_version(self.object.pk)
+        if submitted is not None and 0 <= submitted < current:
+            changes = changes_between(self.object.pk, submitted, current)
+            return self.refuse_stale(
+                history.StaleVersion(self.object.pk, submitted, current, changes)
+            )
+        return super().post(request, *args, **kwargs)
+
+    def refuse_stale(self, stale):
+        """Show the input on top of the new version; nothing is saved."""
+        form, formset = self.rebased_forms(stale)
+        return self.render_to_response(
+            self.get_context_data(form=form, formset=formset, stale=stale)
+        )
+
     def form_valid(self, form, formset):
         try:
             return super().form_valid(form, formset)
         except history.StaleVersion as stale:
-            # Saved nothing: show the user's input on top of the new version.
-            form.set_history_version(stale.current)
-            context = self.get_context_data(form=form, formset=formset, stale=stale)
+            return self.refuse_stale(stale)
         except history.VersionNotFound:
             form.add_error(None, INVALID_VERSION)
             context = self.get_context_data(form=form, formset=formset)
         return self.render_to_response(context)
+
+
+def _as_version(value) -> int | None:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
 
 
 class CarDeleteView(StaffMixin, generic.DeleteView):

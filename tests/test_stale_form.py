@@ -172,3 +172,45 @@ def test_adding_a_car_needs_no_version(office_client):
     response = office_client.post(reverse("garage:car-create"), data)
     assert response.status_code == 302
     assert Car.objects.get().model == "Fiat Panda"
+
+
+def test_refused_form_takes_what_someone_else_changed_and_keeps_what_you_changed(
+    office_client, car
+):
+    oil = ServiceRecord.objects.get(car=car)
+    opened = history.latest_version(car.pk)
+    with recording(reason="Colleague"):
+        colleague = Car.objects.get(pk=car.pk)
+        colleague.model = "Toyota Yaris"
+        colleague.save()
+
+    # Left the model as it was, changed the oil change's description.
+    refused = office_client.post(
+        edit_url(car), form_data(car, opened, "Toyota Corolla", [(oil, "Oil, filter")])
+    )
+    assert "Someone else changed this car" in page_text(refused)
+    shown = refused.context["form"]
+    assert shown["model"].value() == "Toyota Yaris"
+    assert refused.context["formset"].forms[0]["description"].value() == "Oil, filter"
+
+    resubmitted = {
+        key: value for key, value in refused.context["form"].data.items()
+    }
+    office_client.post(edit_url(car), resubmitted)
+
+    car.refresh_from_db()
+    oil.refresh_from_db()
+    assert (car.model, oil.description) == ("Toyota Yaris", "Oil, filter")
+
+
+def test_refused_form_drops_an_untouched_record_removed_meanwhile(office_client, car):
+    oil = ServiceRecord.objects.get(car=car)
+    opened = history.latest_version(car.pk)
+    ServiceRecord.objects.get(pk=oil.pk).delete()
+
+    refused = office_client.post(
+        edit_url(car), form_data(car, opened, "Toyota Auris", [(oil, "Oil change")])
+    )
+
+    assert refused.context["formset"].total_form_count() == 0
+    assert refused.context["form"]["model"].value() == "Toyota Auris"

@@ -44,13 +44,13 @@ def test_second_save_of_the_same_car_is_refused_with_the_changes_since(
     expect(mine.locator("#id_records-0-description")).to_have_value(
         "Oil and filter change"
     )
-    expect(mine.get_by_label("Model")).to_have_value("Toyota Corolla")
+    # The model was left untouched here, so it now shows the colleague's.
+    expect(mine.get_by_label("Model")).to_have_value("Toyota Yaris")
     assert ServiceRecord.objects.get().description == "Oil change"
 
     assert Car.objects.get().model == "Toyota Yaris"
 
-    # Having seen what changed, the person keeps it and saves again.
-    mine.get_by_label("Model").fill("Toyota Yaris")
+    # Having seen what changed, the person saves again as shown.
     mine.get_by_role("button", name="Save").click()
     expect(mine.get_by_role("alert")).to_contain_text("was saved.")
     expect(mine.locator("h1")).to_have_text("AB12CD Toyota Yaris")

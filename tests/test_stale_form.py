@@ -193,9 +193,7 @@ def test_refused_form_takes_what_someone_else_changed_and_keeps_what_you_changed
     assert shown["model"].value() == "Toyota Yaris"
     assert refused.context["formset"].forms[0]["description"].value() == "Oil, filter"
 
-    resubmitted = {
-        key: value for key, value in refused.context["form"].data.items()
-    }
+    resubmitted = {key: value for key, value in refused.context["form"].data.items()}
     office_client.post(edit_url(car), resubmitted)
 
     car.refresh_from_db()

@@ -25,6 +25,9 @@ from garage.models import CarHistory, HistoryKind, ServiceRecord
 
 logger = logging.getLogger(__name__)
 
+# How many times its own size in diffs is written before the next checkpoint.
+CHECKPOINT_WEIGHT = 4
+
 
 @dataclass
 class Head:
@@ -182,9 +185,10 @@ def _checkpoint_if_due(store, head, version, diff, after) -> dict | None:
     """Return the full snapshot to store at ``version``, if one is due.
 
     A checkpoint is stored once the diffs written since the last one weigh
-    as much as it did, and at least a few versions apart: storage stays
-    within twice the diffs' own, and rebuilding a version applies at most
-    about one snapshot's worth of diffs.
+    ``CHECKPOINT_WEIGHT`` times as much as it did, and at least a few
+    versions apart: checkpoints add at most a quarter to the diffs' own
+    storage, whatever the size of the car, and rebuilding a version applies
+    at most about two snapshots' worth of diffs (from the nearer end).
     """
     diff_bytes = len(json.dumps(diff, separators=(",", ":")))
     head.bytes_since_checkpoint += diff_bytes
@@ -195,7 +199,7 @@ def _checkpoint_if_due(store, head, version, diff, after) -> dict | None:
     due = (
         after
         and version - head.checkpoint_version >= settings.FLEET_HISTORY_CHECKPOINT_EVERY
-        and head.bytes_since_checkpoint >= head.checkpoint_bytes
+        and head.bytes_since_checkpoint >= CHECKPOINT_WEIGHT * head.checkpoint_bytes
     )
     if not due:
         return None

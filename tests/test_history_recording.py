@@ -279,3 +279,16 @@ def test_checkpoints_keep_every_version_rebuildable(settings):
     for version in range(1, 42):
         model = history.snapshot_at(car.pk, version)["model"]
         assert model == ("Toyota Corolla" if version == 1 else f"Model {version - 2}")
+
+
+def test_a_record_moved_to_a_new_car_in_the_same_unit_changes_both_cars():
+    first = make_car()
+    record = make_record(first)
+    with history.recording():
+        second = make_car()
+        record.car = second
+        record.save()
+    assert [c.kind for c in history.changes_from_diff(entries(first)[-1].diff)] == [
+        "removed"
+    ]
+    assert history.verify_car(first.pk) == history.verify_car(second.pk) == []

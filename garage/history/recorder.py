@@ -141,33 +141,28 @@ def _partial_snapshots(store, head, live_state, record_ids):
     the other side is read whole, so the diff names every record. Also
     return the (car, record) pairs of touched records recorded elsewhere.
     """
+    car_id = head.car_id
     if not head.state or live_state is None or record_ids is None:
-        wanted = None
+        if head.state:
+            recorded = store.recorded_records(car_id)
+        else:
+            # A new car may take records over from another car.
+            recorded = store.recorded_records(car_id, record_ids or ())
+        live = store.live_records(car_id) if live_state is not None else {}
+    elif record_ids:
+        recorded, live = store.touched_records(car_id, record_ids)
     else:
-        wanted = record_ids
-    recorded, moved_from = _recorded_records(store, head, wanted)
-    before = snap.assemble(head.state, recorded)
-    if live_state is None:
-        return before, {}, moved_from
-    after_records = store.live_records(head.car_id, wanted)
-    return before, snap.assemble(live_state, after_records), moved_from
+        recorded, live = [], {}
 
-
-def _recorded_records(store, head, record_ids):
-    """Return the recorded state of the records, and those of other cars.
-
-    Reading by record id alone, in the same statement, finds a touched
-    record that the latest recorded version of another car still holds.
-    """
-    if record_ids is not None and not record_ids:
-        return {}, []
     records, moved_from = {}, []
-    for car_id, record_id, state in store.recorded_records(head.car_id, record_ids):
-        if car_id != head.car_id:
-            moved_from.append((car_id, record_id))
-        elif head.state:
+    for holder, record_id, state in recorded:
+        if holder != car_id:
+            moved_from.append((holder, record_id))
+        else:
             records[snap.record_key(record_id)] = state
-    return records, moved_from
+    before = snap.assemble(head.state, records)
+    after = snap.assemble(live_state, live) if live_state is not None else {}
+    return before, after, moved_from
 
 
 def _kind(unit, car_id, before, after) -> str:

@@ -58,6 +58,31 @@ def _json_value(value):
     return json.loads(value) if isinstance(value, str | bytes) else value
 
 
+# The car id, then the record as a snapshot holds it; the last column is
+# there so that the recorded states can be read in the same statement.
+_LIVE_RECORDS = (
+    "SELECT r.car_id, r.id, r.service_date, r.description, m.id, m.name, NULL "
+    "FROM {records} r JOIN {collaborators} m ON m.id = r.service_manager_id"
+)
+
+
+def _tables() -> dict[str, str]:
+    return {
+        "records": _table(ServiceRecord),
+        "collaborators": _table(Collaborator),
+        "records_state": _table(ServiceRecordState),
+    }
+
+
+def _live_record(record_id, day, description, manager_id, name) -> tuple[str, dict]:
+    return str(record_id), {
+        "id": record_id,
+        "service_date": day if isinstance(day, str) else day.isoformat(),
+        "description": description,
+        "service_manager": {"id": manager_id, "name": name},
+    }
+
+
 class Store:
     """Run the recorder's statements on one database connection."""
 
@@ -127,6 +152,8 @@ class Store:
         sql = f"SELECT car_id, record_id, state FROM {_table(ServiceRecordState)} "
         if record_ids is None:
             rows = self._rows(sql + "WHERE car_id = %s", [car_id])
+        elif not record_ids:
+            return []
         else:
             ids = list(record_ids)
             where = f"WHERE record_id IN ({_placeholders(len(ids))})"
@@ -170,12 +197,7 @@ class Store:
 
     def live_records(self, car_id: int, record_ids=None) -> dict[str, dict]:
         """Return the car's live records (or only ``record_ids``) as stored."""
-        sql = (
-            f"SELECT r.id, r.service_date, r.description, m.id, m.name "
-            f"FROM {_table(ServiceRecord)} r "
-            f"JOIN {_table(Collaborator)} m ON m.id = r.service_manager_id "
-            f"WHERE r.car_id = %s"
-        )
+        sql = f"{_LIVE_RECORDS} WHERE r.car_id = %s"
         params = [car_id]
         if record_ids is not None:
             ids = list(record_ids)
@@ -183,15 +205,30 @@ class Store:
                 return {}
             sql += f" AND r.id IN ({_placeholders(len(ids))})"
             params += ids
-        return {
-            str(record): {
-                "id": record,
-                "service_date": day if isinstance(day, str) else day.isoformat(),
-                "description": description,
-                "service_manager": {"id": manager, "name": name},
-            }
-            for record, day, description, manager, name in self._rows(sql, params)
-        }
+        rows = self._rows(sql.format(**_tables()), params)
+        return dict(_live_record(*row[1:6]) for row in rows)
+
+    def touched_records(self, car_id: int, record_ids) -> tuple[list, dict]:
+        """Return the recorded and the live state of the touched records.
+
+        One statement reads both: the recorded rows (car id, record id,
+        state), whichever car holds them, and the car's live records.
+        """
+        ids = list(record_ids)
+        marks = _placeholders(len(ids))
+        sql = (
+            f"{_LIVE_RECORDS} WHERE r.id IN ({marks}) UNION ALL "
+            f"SELECT s.car_id, s.record_id, NULL, NULL, NULL, NULL, s.state "
+            f"FROM {{records_state}} s WHERE s.record_id IN ({marks})"
+        )
+        recorded, live = [], {}
+        for row in self._rows(sql.format(**_tables()), ids + ids):
+            if row[2] is None:
+                recorded.append((row[0], row[1], _json_value(row[6])))
+            elif row[0] == car_id:
+                key, state = _live_record(*row[1:6])
+                live[key] = state
+        return recorded, live
 
     def insert_entry(self, **values) -> CarHistory:
         """Insert one history entry and return it as a model instance."""

@@ -48,6 +48,13 @@ def test_values_outside_json_scalars_are_left_to_deepdiff():
     assert diff_snapshots(before, after) == deepdiff_snapshots(before, after)
 
 
+def test_keys_with_a_leading_underscore_are_left_to_deepdiff():
+    # DeepDiff passes over some of them; the direct walk must not differ.
+    for key in ("__", "_x", "__dict__"):
+        before, after = {}, {key: None, "a": 1}
+        assert diff_snapshots(before, after) == deepdiff_snapshots(before, after)
+
+
 def test_multiline_text_carries_deepdiffs_line_diff():
     diff = diff_snapshots({"d": "one\ntwo"}, {"d": "one\nthree"})
     assert diff == deepdiff_snapshots({"d": "one\ntwo"}, {"d": "one\nthree"})

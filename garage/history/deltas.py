@@ -10,7 +10,7 @@ be rebuilt from it and applied forwards or backwards.
 from __future__ import annotations
 
 import difflib
-import re
+import functools
 from typing import Any
 
 import deepdiff
@@ -58,7 +58,6 @@ class _Unsupported(Exception):
 
 
 _SCALARS = (str, int, bool, type(None))
-_PLAIN_KEY = re.compile(r"[A-Za-z0-9_]+")
 
 
 def _compare(old: Any, new: Any, path: str, report: Diff) -> None:
@@ -93,18 +92,31 @@ def _compare(old: Any, new: Any, path: str, report: Diff) -> None:
 
 def _compare_dicts(old: dict, new: dict, path: str, report: Diff) -> None:
     for key, value in old.items():
-        if type(key) is not str or not _PLAIN_KEY.fullmatch(key):
-            raise _Unsupported
-        where = f"{path}['{key}']"
-        if key in new:
-            _compare(value, new[key], where, report)
-        else:
-            report.setdefault("dictionary_item_removed", {})[where] = value
+        _check_key(key)
+        if key not in new:
+            report.setdefault("dictionary_item_removed", {})[f"{path}['{key}']"] = value
+            continue
+        other = new[key]
+        # Equal plain values of one type need no report: skip the call.
+        if type(value) is type(other) and type(value) in _SCALARS and value == other:
+            continue
+        _compare(value, other, f"{path}['{key}']", report)
     for key, value in new.items():
         if key not in old:
-            if type(key) is not str or not _PLAIN_KEY.fullmatch(key):
-                raise _Unsupported
+            _check_key(key)
             report.setdefault("dictionary_item_added", {})[f"{path}['{key}']"] = value
+
+
+def _check_key(key: Any) -> None:
+    """Refuse a key DeepDiff would write in a path differently than we do."""
+    if type(key) is not str or not _plain_key(key):
+        raise _Unsupported
+
+
+@functools.lru_cache(maxsize=65536)
+def _plain_key(key: str) -> bool:
+    # DeepDiff passes over some names that start with an underscore.
+    return key.isascii() and key.replace("_", "a").isalnum() and key[0] != "_"
 
 
 def _to_json_safe(diff: dict) -> Diff:

@@ -38,6 +38,7 @@ from garage.history.errors import (
     VersionNotFound,
 )
 from garage.history.rebuild import snapshot_at
+from garage.history.store import Store
 from garage.history.units import recording
 from garage.models import Car, CarHistory, Collaborator, HistoryKind, ServiceRecord
 
@@ -389,11 +390,11 @@ def _apply(plan: Plan, unit, using) -> None:
 
 
 def _apply_records(plan: Plan, unit, using) -> None:
+    """Delete, update and create records so the car's match the target."""
+    store = Store(using)
     live = plan.live.get(snap.RECORDS, {})
     target = plan.target.get(snap.RECORDS, {})
-    removed = [int(key) for key in live if key not in target]
-    if removed:
-        ServiceRecord.objects.using(using).filter(pk__in=removed).delete()
+    store.delete_live_records([int(key) for key in live if key not in target])
 
     wanted = {
         int(key): record for key, record in target.items() if live.get(key) != record
@@ -403,14 +404,17 @@ def _apply_records(plan: Plan, unit, using) -> None:
         .filter(pk__in=[pk for pk in wanted if str(pk) not in live])
         .values_list("pk", "car_id")
     )
-    for other_car in set(elsewhere.values()):
+    for other_car in sorted(set(elsewhere.values())):
+        unit.lock_car(other_car)
         unit.note_everything(other_car)
-    rows = [_record_row(plan.car_id, record) for record in wanted.values()]
-    new = [row for row in rows if row.pk not in elsewhere and str(row.pk) not in live]
-    old = [row for row in rows if row.pk in elsewhere or str(row.pk) in live]
-    ServiceRecord.objects.using(using).bulk_create(new)
-    ServiceRecord.objects.using(using).bulk_update(
-        old, ["car", "service_date", "description", "service_manager"]
+    kept = [
+        record for pk, record in wanted.items() if pk in elsewhere or str(pk) in live
+    ]
+    store.update_live_records(plan.car_id, kept)
+    ServiceRecord.objects.using(using).bulk_create(
+        _record_row(plan.car_id, record)
+        for pk, record in wanted.items()
+        if pk not in elsewhere and str(pk) not in live
     )
 
 

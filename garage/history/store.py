@@ -9,6 +9,7 @@ They use only SQL that SQLite and PostgreSQL share (``ON CONFLICT``,
 
 from __future__ import annotations
 
+import datetime
 import json
 from collections.abc import Iterable
 
@@ -229,6 +230,38 @@ class Store:
                 key, state = _live_record(*row[1:6])
                 live[key] = state
         return recorded, live
+
+    def delete_live_records(self, record_ids: list[int]) -> None:
+        """Delete service records, without signals: the caller notes them."""
+        if record_ids:
+            self._run(
+                f"DELETE FROM {_table(ServiceRecord)} "
+                f"WHERE id IN ({_placeholders(len(record_ids))})",
+                record_ids,
+            )
+
+    def update_live_records(self, car_id: int, records: list[dict]) -> None:
+        """Give service records the values of their snapshot, in this car."""
+        if not records:
+            return
+        with self.connection.cursor() as cursor:
+            cursor.executemany(
+                f"UPDATE {_table(ServiceRecord)} SET car_id = %s, "
+                f"service_date = %s, description = %s, service_manager_id = %s "
+                f"WHERE id = %s",
+                [
+                    [
+                        car_id,
+                        self.ops.adapt_datefield_value(
+                            datetime.date.fromisoformat(record["service_date"])
+                        ),
+                        record["description"],
+                        record["service_manager"]["id"],
+                        record["id"],
+                    ]
+                    for record in records
+                ],
+            )
 
     def insert_entry(self, **values) -> CarHistory:
         """Insert one history entry and return it as a model instance."""

@@ -17,6 +17,8 @@ CONFIG_VARIABLES = (
     "ALLOWED_HOSTS",
     "CSRF_TRUSTED_ORIGINS",
     "DATABASE_URL",
+    # Set while the browser tests run; a deployment never has it.
+    "DJANGO_ALLOW_ASYNC_UNSAFE",
 )
 
 

@@ -292,3 +292,22 @@ def test_a_record_moved_to_a_new_car_in_the_same_unit_changes_both_cars():
         "removed"
     ]
     assert history.verify_car(first.pk) == history.verify_car(second.pk) == []
+
+
+def test_rebuild_stays_exact_when_a_newer_version_lands_during_the_read():
+    car = make_car(model="A")
+    for model in ("B", "C", "D"):
+        car.model = model
+        car.save()
+    # The reader saw version 3 as the latest, then version 4 was committed
+    # before it read the latest recorded state.
+    with mock.patch("garage.history.rebuild.latest_version", return_value=3):
+        assert history.snapshot_at(car.pk, 3)["model"] == "C"
+
+
+def test_latest_recorded_state_is_read_in_one_statement(django_assert_num_queries):
+    car = make_car()
+    make_record(car)
+    with django_assert_num_queries(1):
+        version, snapshot = history.recorded_latest(car.pk)
+    assert (version, snapshot) == (2, history.live_snapshot(car.pk))

@@ -14,7 +14,8 @@ from collections.abc import Iterator
 from garage.history import snapshot as snap
 from garage.history.deltas import DeltaError, apply_backward, apply_forward
 from garage.history.errors import CorruptHistory, VersionNotFound
-from garage.models import CarHistory, CarHistoryHead, ServiceRecordState
+from garage.history.store import Store
+from garage.models import CarHistory, CarHistoryHead
 
 
 def latest_version(car_id: int, using="default") -> int:
@@ -24,21 +25,13 @@ def latest_version(car_id: int, using="default") -> int:
 
 
 def recorded_latest(car_id: int, using="default") -> tuple[int, dict]:
-    """Return the latest version of the car and its recorded snapshot."""
-    head = (
-        CarHistoryHead.objects.using(using)
-        .filter(car_id=car_id)
-        .values("version", "state")
-        .first()
-    )
-    if head is None:
-        return 0, {}
-    states = ServiceRecordState.objects.using(using).filter(car_id=car_id)
-    records = {
-        snap.record_key(record_id): state
-        for record_id, state in states.values_list("record_id", "state")
-    }
-    return head["version"], snap.assemble(head["state"], records)
+    """Return the latest version of the car and its recorded snapshot.
+
+    Both come from one statement, so they agree even while another writer
+    commits a newer version of the car.
+    """
+    version, state, records = Store(using).recorded_latest(car_id)
+    return version, snap.assemble(state, records)
 
 
 def snapshot_at(car_id: int, version: int, using="default") -> dict:
@@ -59,7 +52,9 @@ def snapshot_at(car_id: int, version: int, using="default") -> dict:
     if above in checkpoints:
         base = _checkpoint(car_id, above, using)
     else:
-        base = recorded_latest(car_id, using)[1]
+        # The latest state may be newer than ``latest`` by now: replay from
+        # the version it was read at.
+        above, base = recorded_latest(car_id, using)
     return _replay(car_id, base, above, version, using)
 
 

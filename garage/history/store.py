@@ -161,6 +161,26 @@ class Store:
             rows = self._rows(sql + where, ids)
         return [(car, record, _json_value(state)) for car, record, state in rows]
 
+    def recorded_latest(self, car_id: int) -> tuple[int, dict, dict[str, dict]]:
+        """Return the head's version and state, and the recorded records.
+
+        One statement reads them all, so they belong to the same version.
+        """
+        rows = self._rows(
+            f"SELECT version, state, NULL FROM {_table(CarHistoryHead)} "
+            f"WHERE car_id = %s UNION ALL "
+            f"SELECT NULL, state, record_id FROM {_table(ServiceRecordState)} "
+            f"WHERE car_id = %s",
+            [car_id, car_id],
+        )
+        version, state, records = 0, {}, {}
+        for row_version, row_state, record_id in rows:
+            if record_id is None:
+                version, state = row_version, _json_value(row_state)
+            else:
+                records[str(record_id)] = _json_value(row_state)
+        return version, state, records
+
     def save_records(self, car_id: int, states: dict[int, dict]) -> None:
         """Insert or replace the recorded state of the given records."""
         if not states:

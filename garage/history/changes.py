@@ -65,17 +65,11 @@ def record_label(record: Mapping | None, record_id: int | None = None) -> str:
     )
 
 
-@dataclass(frozen=True)
-class FieldChange:
-    """A field of the car itself changed (or was set or cleared)."""
-
-    field: str
-    old: Any
-    new: Any
-    kind: str = "field"
+class _ValueChange:
+    """How a change of one field's value reads: its name, old and new."""
 
     @property
-    def label(self) -> str:
+    def field_label(self) -> str:
         return FIELD_LABELS.get(self.field, self.field)
 
     @property
@@ -85,6 +79,20 @@ class FieldChange:
     @property
     def new_display(self) -> str:
         return format_value(self.field, self.new)
+
+
+@dataclass(frozen=True)
+class FieldChange(_ValueChange):
+    """A field of the car itself changed (or was set or cleared)."""
+
+    field: str
+    old: Any
+    new: Any
+    kind: str = "field"
+
+    @property
+    def label(self) -> str:
+        return self.field_label
 
     @property
     def text(self) -> str:
@@ -131,7 +139,7 @@ class RecordRemoved(_RecordEvent):
 
 
 @dataclass(frozen=True)
-class RecordFieldChange:
+class RecordFieldChange(_ValueChange):
     """One field of a service record changed; ``record`` is as it was."""
 
     record_id: int
@@ -144,18 +152,6 @@ class RecordFieldChange:
     @property
     def label(self) -> str:
         return record_label(self.record, self.record_id)
-
-    @property
-    def field_label(self) -> str:
-        return FIELD_LABELS.get(self.field, self.field)
-
-    @property
-    def old_display(self) -> str:
-        return format_value(self.field, self.old)
-
-    @property
-    def new_display(self) -> str:
-        return format_value(self.field, self.new)
 
     @property
     def text(self) -> str:

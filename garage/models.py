@@ -239,7 +239,8 @@ class CarHistory(models.Model):
     are immutable once written.
     """
 
-    car_id = models.BigIntegerField(db_index=True)
+    # Looked up through the (car_id, version) constraint's index.
+    car_id = models.BigIntegerField()
     version = models.PositiveIntegerField()
     license_plate = models.CharField(max_length=PLATE_MAX_LENGTH, blank=True)
     created_at = models.DateTimeField(default=timezone.now, db_index=True)

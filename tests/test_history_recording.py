@@ -311,3 +311,18 @@ def test_latest_recorded_state_is_read_in_one_statement(django_assert_num_querie
     with django_assert_num_queries(1):
         version, snapshot = history.recorded_latest(car.pk)
     assert (version, snapshot) == (2, history.live_snapshot(car.pk))
+
+
+def test_checkpoint_holds_the_chain_even_after_a_change_behind_its_back(settings):
+    settings.FLEET_HISTORY_CHECKPOINT_EVERY = 1
+    car = make_car()
+    quiet, edited = make_record(car), make_record(car)
+    ServiceRecord.objects.filter(pk=quiet.pk).update(description="Bulk update")
+    for n in range(12):
+        edited.description = f"Edit {n}"
+        edited.save()
+    assert CarHistory.objects.for_car(car).exclude(snapshot=None).exists()
+    problems = [problem.message for problem in history.verify_car(car.pk)]
+    # Only the drift of the live data is reported, not a damaged checkpoint.
+    assert len(problems) == 1
+    assert "changed outside the history" in problems[0]

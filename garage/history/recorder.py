@@ -116,7 +116,7 @@ def _record_car(unit, car_id, record_ids, pending, done) -> CarHistory | None:
         return None
 
     version = head.version + 1
-    checkpoint = _checkpoint_if_due(store, head, version, diff, after)
+    checkpoint = _checkpoint_if_due(store, head, version, diff, before, after)
     entry = store.insert_entry(
         car_id=car_id,
         version=version,
@@ -176,7 +176,7 @@ def _kind(unit, car_id, before, after) -> str:
     return HistoryKind.CHANGED
 
 
-def _checkpoint_if_due(store, head, version, diff, after) -> dict | None:
+def _checkpoint_if_due(store, head, version, diff, before, after) -> dict | None:
     """Return the full snapshot to store at ``version``, if one is due.
 
     A checkpoint is stored once the diffs written since the last one weigh
@@ -198,11 +198,28 @@ def _checkpoint_if_due(store, head, version, diff, after) -> dict | None:
     )
     if not due:
         return None
-    full = snap.assemble(after, store.live_records(head.car_id))
+    full = snap.assemble(after, _all_records(store, head.car_id, before, after))
     head.checkpoint_version = version
     head.checkpoint_bytes = len(json.dumps(full, separators=(",", ":")))
     head.bytes_since_checkpoint = 0
     return full
+
+
+def _all_records(store, car_id, before, after) -> dict[str, dict]:
+    """Return every record of the new version: the recorded ones, changed.
+
+    Built from what the history recorded, not from the live table, so that
+    a checkpoint always equals the chain even if rows were changed behind
+    the history's back.
+    """
+    records = {
+        snap.record_key(record_id): state
+        for _, record_id, state in store.recorded_records(car_id)
+    }
+    for key in before.get(snap.RECORDS, {}):
+        records.pop(key, None)
+    records.update(after.get(snap.RECORDS, {}))
+    return records
 
 
 def _save_state(store, head, version, before, after) -> None:

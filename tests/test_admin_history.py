@@ -416,3 +416,22 @@ def test_car_page_links_to_its_history(admin_client_logged_in, corolla):
     assert {entry.car_id for entry in history_page.context["cl"].result_list} == {
         car.pk
     }
+
+
+@pytest.mark.parametrize(("records", "edits"), [(2, 3), (40, 30)])
+def test_revert_preview_takes_the_same_queries_whatever_the_size(
+    admin_client_logged_in, django_assert_max_num_queries, records, edits
+):
+    manager = make_collaborator("John Doe")
+    car = make_car("ABC123")
+    saved = [make_record(car, manager, description=f"R{n}") for n in range(records)]
+    for n in range(edits):
+        record = saved[n % records]
+        record.description = f"Edit {n}"
+        record.save()
+    # Session, user, the entry, then the plan: live car and records, the
+    # rebuild and the managers it names. The rebuild reads one row more when
+    # it starts from a stored state rather than from the empty dict.
+    with django_assert_max_num_queries(11):
+        response = admin_client_logged_in.get(revert_url(entry_of(car.pk, records + 1)))
+    assert response.status_code == 200

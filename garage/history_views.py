@@ -6,8 +6,6 @@ readable. They only call the history engine; it knows nothing of HTTP.
 
 from __future__ import annotations
 
-import copy
-import dataclasses
 import datetime
 from dataclasses import dataclass
 from functools import cached_property
@@ -97,22 +95,8 @@ def timeline_rows(car_id: int, entries: list[CarHistory]) -> list[TimelineRow]:
         return []
     walk = history.walk_back(car_id, entries[0].version, entries)
     return [
-        TimelineRow(entry, keep(history.changes_from_diff(entry.diff, before)))
+        TimelineRow(entry, history.changes_from_diff(entry.diff, before))
         for entry, before in walk
-    ]
-
-
-def keep(changes: list) -> list:
-    """Return ``changes`` holding their own copy of each record.
-
-    A change names its record from the walked snapshot, which the walk goes
-    on changing in place; without a copy an older step would rename it.
-    """
-    return [
-        dataclasses.replace(change, record=copy.deepcopy(change.record))
-        if change.kind == "record_field"
-        else change
-        for change in changes
     ]
 
 

@@ -84,3 +84,11 @@ def test_conflicts_list_values_changed_since_and_records_deleted_since():
         ("Model", "Yaris", "Golf"),
         ("description", "X", "removed since"),
     ]
+
+
+def test_a_change_keeps_its_record_as_it_was_when_the_snapshot_moves_on():
+    before = car(**{"1": record(1)})
+    after = car(**{"1": record(1, date="2027-07-07")})
+    (change,) = changes_from_diff(diff_snapshots(before, after), before)
+    before["service_records"]["1"]["description"] = "Changed later"
+    assert change.label == "Service of 5 May 2025 (Oil change)"

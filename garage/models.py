@@ -297,7 +297,8 @@ class ServiceRecordState(models.Model):
     """A service record as the latest recorded version of its car holds it."""
 
     car_id = models.BigIntegerField()
-    record_id = models.BigIntegerField()
+    # Looked up alone too: a record that moved is found under its old car.
+    record_id = models.BigIntegerField(db_index=True)
     state = models.JSONField()
 
     class Meta:

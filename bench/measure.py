@@ -17,6 +17,8 @@ import time
 
 import django
 
+from bench.names import add_workload_options
+
 MS = 1000.0
 BUDGETED = ("warmup", "repeat", "edits", "revert_ops", "bytes_edits")
 WHOLE_CAR_BUDGET_SIZE = 1000
@@ -41,15 +43,7 @@ def main(argv=None) -> int:
 def _parse(argv):
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--sizes", required=True)
-    parser.add_argument("--repeat", type=int, default=3)
-    parser.add_argument("--edits", type=int, default=20)
-    parser.add_argument("--warmup", type=int, default=3)
-    parser.add_argument("--revert-ops", type=int, default=100)
-    parser.add_argument("--bytes-edits", type=int, default=200)
-    parser.add_argument("--rebuild-versions", type=int, default=1000)
-    parser.add_argument("--rebuild-records", type=int, default=1000)
-    parser.add_argument("--page-size", type=int, default=1000)
-    parser.add_argument("--seed", type=int, default=2025)
+    add_workload_options(parser)
     parser.add_argument("--out", required=True)
     return parser.parse_args(argv)
 

@@ -30,6 +30,7 @@ BENCH_DIR = Path(__file__).resolve().parent
 ROOT = BENCH_DIR.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.names import add_workload_options  # noqa: E402
 from bench.report import format_ratios, format_report  # noqa: E402
 
 POSTGRES_ADMIN_URL = "postgres://postgres@127.0.0.1:5432/postgres"
@@ -84,20 +85,12 @@ def _parse(argv):
     )
     parser.add_argument("--sizes", default="10,100,1000,5000")
     parser.add_argument("--databases", default="sqlite,postgres")
-    parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--json", help="where to write the figures as JSON")
     parser.add_argument("--report", help="print the tables of an earlier JSON")
     parser.add_argument(
         "--quick", action="store_true", help="10 records, one run, few edits"
     )
-    parser.add_argument("--edits", type=int, default=20, help="timed per run")
-    parser.add_argument("--warmup", type=int, default=3)
-    parser.add_argument("--revert-ops", type=int, default=100)
-    parser.add_argument("--bytes-edits", type=int, default=200)
-    parser.add_argument("--rebuild-versions", type=int, default=1000)
-    parser.add_argument("--rebuild-records", type=int, default=1000)
-    parser.add_argument("--page-size", type=int, default=1000)
-    parser.add_argument("--seed", type=int, default=2025)
+    add_workload_options(parser)
     parser.add_argument(
         "--postgres-url",
         default=os.environ.get("FLEET_BENCH_POSTGRES_URL", POSTGRES_ADMIN_URL),

@@ -44,3 +44,23 @@ def make_user(username=None, *, staff_group=False, superuser=False, perms=()):
             Permission.objects.get(content_type__app_label=app_label, codename=codename)
         )
     return user
+
+
+def make_history_world():
+    """Return a car with two versions, its record's manager, a deleted car id.
+
+    Version 1 created the car with one service record, version 2 renamed its
+    model; the deleted car's history ends in a deletion.
+    """
+    from garage.history.units import recording
+
+    manager = make_collaborator("John Doe")
+    with recording():
+        car = make_car("ABC123", "Toyota Corolla")
+        make_record(car, manager)
+    car.model = "Toyota Yaris"
+    car.save()
+    deleted = make_car("GONE1")
+    deleted_id = deleted.pk
+    deleted.delete()
+    return car, manager, deleted_id

@@ -12,9 +12,11 @@ import pytest
 from django.urls import URLPattern, reverse
 
 from garage import urls as garage_urls
-from garage.history.units import recording
 from garage.models import CarHistory
-from tests.factories import make_car, make_collaborator, make_record, make_user
+from tests.factories import (
+    make_history_world,
+    make_user,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -82,15 +84,7 @@ def fast_passwords(settings):
 @pytest.fixture
 def world():
     """Return the ids the URLs need: a car with history, a deleted car."""
-    manager = make_collaborator("John Doe")
-    with recording():
-        car = make_car("ABC123", "Toyota Corolla")
-        make_record(car, manager)
-    car.model = "Toyota Yaris"
-    car.save()
-    deleted = make_car("GONE1")
-    deleted_id = deleted.pk
-    deleted.delete()
+    car, manager, deleted_id = make_history_world()
     return {
         "car": car.pk,
         "version": 2,

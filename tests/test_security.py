@@ -14,7 +14,13 @@ from django.urls import reverse
 
 from garage.history.units import recording
 from garage.models import CarHistory
-from tests.factories import make_car, make_collaborator, make_record, make_user
+from tests.factories import (
+    make_car,
+    make_collaborator,
+    make_history_world,
+    make_record,
+    make_user,
+)
 from tests.test_settings import python
 
 SCRIPT = "<script>alert(1)</script>"
@@ -72,15 +78,7 @@ def test_development_keeps_cookies_usable_over_plain_http():
 @pytest.fixture
 def world(db):
     """Return a car with two versions, a collaborator and a deleted car."""
-    manager = make_collaborator("John Doe")
-    with recording():
-        car = make_car("ABC123", "Toyota Corolla")
-        make_record(car, manager)
-    car.model = "Toyota Yaris"
-    car.save()
-    gone = make_car("GONE1")
-    gone_id = gone.pk
-    gone.delete()
+    car, manager, gone_id = make_history_world()
     return {
         "car": car,
         "manager": manager,

@@ -222,12 +222,6 @@ class CarHistoryQuerySet(models.QuerySet):
         car_id = getattr(car_or_id, "pk", car_or_id)
         return self.filter(car_id=car_id)
 
-    def latest_per_car(self):
-        """Return the newest entry of every car, deleted cars included."""
-        newest = CarHistory.objects.filter(car_id=models.OuterRef("car_id"))
-        newest = newest.order_by("-version").values("version")[:1]
-        return self.filter(version=models.Subquery(newest))
-
 
 class CarHistory(models.Model):
     """One version of a car's aggregate: the car, its records and managers.

@@ -16,7 +16,6 @@ from __future__ import annotations
 from typing import Any
 
 from garage.history.store import Store
-from garage.models import Car, ServiceRecord
 
 Snapshot = dict[str, Any]
 
@@ -30,22 +29,9 @@ def record_key(record_id: int) -> str:
     return str(record_id)
 
 
-def car_state(car: Car | dict) -> Snapshot:
+def car_state(snapshot: Snapshot) -> Snapshot:
     """Return the car-level part of a snapshot (no records)."""
-    if isinstance(car, dict):
-        return {name: car[name] for name in CAR_FIELDS}
-    return {name: getattr(car, name) for name in CAR_FIELDS}
-
-
-def record_state(record: ServiceRecord) -> Snapshot:
-    """Return one service record as it is stored in a snapshot."""
-    manager = record.service_manager
-    return {
-        "id": record.pk,
-        "service_date": record.service_date.isoformat(),
-        "description": record.description,
-        "service_manager": {"id": manager.pk, "name": manager.name},
-    }
+    return {name: snapshot[name] for name in CAR_FIELDS}
 
 
 def live_records(car_id: int, record_ids=None, using="default") -> dict[str, Snapshot]:

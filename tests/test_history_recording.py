@@ -5,7 +5,7 @@ from unittest import mock
 
 import pytest
 
-from django.db import DatabaseError
+from django.db import DatabaseError, connection
 
 from garage import history
 from garage.history.deltas import DEEPDIFF_VERSION
@@ -121,7 +121,7 @@ def test_failure_while_writing_history_rolls_the_change_back():
     car = make_car(model="Corolla")
     with (
         mock.patch.object(
-            Store, "insert_entry", side_effect=DatabaseError("disk full")
+            Store, "write_version", side_effect=DatabaseError("disk full")
         ),
         pytest.raises(DatabaseError),
     ):
@@ -326,3 +326,35 @@ def test_checkpoint_holds_the_chain_even_after_a_change_behind_its_back(settings
     # Only the drift of the live data is reported, not a damaged checkpoint.
     assert len(problems) == 1
     assert "changed outside the history" in problems[0]
+
+
+@pytest.mark.parametrize("records", [1, 40])
+def test_a_single_record_edit_runs_the_same_statements_at_any_size(
+    records, django_assert_num_queries
+):
+    """The lock, the change, one read, the writes, in the unit's atomic block.
+
+    The block is a savepoint inside the test's transaction. PostgreSQL gets
+    the entry, the record state and the head in one statement; SQLite,
+    where a statement costs no round trip, in three.
+    """
+    manager = make_collaborator()
+    with history.recording():
+        car = make_car()
+        for _ in range(records):
+            make_record(car, manager)
+    record = car.service_records.order_by("pk").last()
+    record.description = "Edited"
+    writes = 1 if connection.vendor == "postgresql" else 3
+    with django_assert_num_queries(5 + writes) as captured:
+        record.save()
+    statements = [query["sql"].split()[0].upper() for query in captured]
+    assert statements[0] == "SAVEPOINT" and statements[-1] == "RELEASE"
+    assert entries(car)[-1].diff == {
+        "values_changed": {
+            f"root['service_records']['{record.pk}']['description']": {
+                "old_value": "Oil change",
+                "new_value": "Edited",
+            }
+        }
+    }

@@ -117,21 +117,23 @@ def _record_car(unit, car_id, record_ids, pending, done) -> CarHistory | None:
 
     version = head.version + 1
     checkpoint = _checkpoint_if_due(store, head, version, diff, before, after)
-    entry = store.insert_entry(
-        car_id=car_id,
-        version=version,
-        license_plate=after.get("license_plate") or before.get("license_plate", ""),
-        created_at=timezone.now(),
-        user_id=getattr(unit.user, "pk", None),
-        reason=unit.reason,
-        kind=_kind(unit, car_id, before, after),
-        source_version=unit.kinds.get(car_id, (None, None))[1],
-        diff=diff,
-        deepdiff_version=DEEPDIFF_VERSION,
-        snapshot=checkpoint,
-    )
-    _save_state(store, head, version, before, after)
-    return entry
+    entry = {
+        "car_id": car_id,
+        "version": version,
+        "license_plate": after.get("license_plate") or before.get("license_plate", ""),
+        "created_at": timezone.now(),
+        "user_id": getattr(unit.user, "pk", None),
+        "reason": unit.reason,
+        "kind": _kind(unit, car_id, before, after),
+        "source_version": unit.kinds.get(car_id, (None, None))[1],
+        "diff": diff,
+        "deepdiff_version": DEEPDIFF_VERSION,
+        "snapshot": checkpoint,
+    }
+    removed, saved = _changed_states(before, after)
+    head.version = version
+    head.state = snap.car_state(after) if after else {}
+    return store.write_version(entry, head, removed, saved)
 
 
 def _partial_snapshots(store, head, live_state, record_ids):
@@ -222,21 +224,14 @@ def _all_records(store, car_id, before, after) -> dict[str, dict]:
     return records
 
 
-def _save_state(store, head, version, before, after) -> None:
-    """Make the recorded state rows and the head match the new version."""
+def _changed_states(before, after) -> tuple[list[int], dict[int, dict]]:
+    """Return the records whose recorded state goes, and those that change."""
     old_records = before.get(snap.RECORDS, {})
     new_records = after.get(snap.RECORDS, {})
-    store.delete_records(
-        head.car_id, [int(key) for key in old_records if key not in new_records]
-    )
-    store.save_records(
-        head.car_id,
-        {
-            int(key): state
-            for key, state in new_records.items()
-            if old_records.get(key) != state
-        },
-    )
-    head.version = version
-    head.state = snap.car_state(after) if after else {}
-    store.update_head(head.car_id, head)
+    removed = [int(key) for key in old_records if key not in new_records]
+    saved = {
+        int(key): state
+        for key, state in new_records.items()
+        if old_records.get(key) != state
+    }
+    return removed, saved

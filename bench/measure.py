@@ -23,7 +23,9 @@ MS = 1000.0
 BUDGETED = ("warmup", "repeat", "edits", "revert_ops", "bytes_edits")
 WHOLE_CAR_BUDGET_SIZE = 1000
 REVERT_WARMUP_OPS = 5
-OPERATIONS = ("edit", "form", "add", "remove")
+# Each timed operation, by its name in the results, and the workload's
+# method that does it.
+OPERATIONS = {"edit": "edit", "form": "submit_form", "add": "add", "remove": "remove"}
 
 
 def main(argv=None) -> int:
@@ -62,16 +64,9 @@ def measure_database(options) -> dict:
         "sizes": {},
     }
     for size in sizes:
-        result["sizes"][str(size)] = {
-            mechanism.name: _step(
-                f"{mechanism.name}, {size} records",
-                measure_mechanism,
-                mechanism,
-                size,
-                options,
-            )
-            for mechanism in MECHANISMS
-        }
+        result["sizes"][str(size)] = _step(
+            f"all mechanisms, {size} records", measure_size, MECHANISMS, size, options
+        )
     result["rebuild"] = _step("fleet rebuild", measure_rebuild, options)
     result["pages"] = _step("fleet pages", measure_pages, options)
     return result
@@ -88,34 +83,70 @@ def _step(title, measure, *arguments):
     return result
 
 
-def measure_mechanism(mechanism, size, options) -> dict:
-    """Return the figures of one mechanism on a car with ``size`` records."""
+def measure_size(mechanisms, size, options) -> dict:
+    """Return the figures of every mechanism on a car with ``size`` records.
+
+    The mechanisms take turns: each run of each operation, and each revert
+    cycle, goes to every mechanism before the next one starts, so that a
+    change in the machine's load during the benchmark weighs on all of them
+    alike instead of on whichever happened to be measured then.
+    """
     from bench.workload import Workload
 
-    options = _budget(mechanism, size, options)
-    workload = Workload(mechanism, size, options.seed, plate=f"BENCH{size}")
-    operations = {
-        "edit": workload.edit,
-        "form": workload.submit_form,
-        "add": workload.add,
-        "remove": workload.remove,
-    }
-    for _ in range(options.warmup):
-        for operation in operations.values():
-            operation()
+    contenders = []
+    for mechanism in mechanisms:
+        budget = _budget(mechanism, size, options)
+        workload = Workload(mechanism, size, options.seed, plate=f"BENCH{size}")
+        contenders.append((mechanism, budget, workload))
+    settle()
+    for _mechanism, budget, workload in contenders:
+        for _ in range(budget.warmup):
+            for operation in OPERATIONS:
+                getattr(workload, OPERATIONS[operation])()
 
-    runs = {name: [] for name in operations}
-    for _ in range(options.repeat):
-        for name, operation in operations.items():
-            runs[name].append([operation() for _ in range(options.edits)])
-    figures = {
-        name: _figure(runs[name], len(operation(capture=True).queries))
-        for name, operation in operations.items()
+    runs = {
+        mechanism.name: {name: [] for name in OPERATIONS} for mechanism in mechanisms
     }
-    figures["revert"] = measure_revert(mechanism, workload, options)
-    figures["bytes_per_edit"] = measure_bytes(mechanism, workload, options)
-    figures["counts"] = {name: getattr(options, name) for name in BUDGETED}
-    return figures
+    for run in range(options.repeat):
+        for name in OPERATIONS:
+            for mechanism, budget, workload in contenders:
+                if run < budget.repeat:
+                    operation = getattr(workload, OPERATIONS[name])
+                    runs[mechanism.name][name].append(
+                        [operation() for _ in range(budget.edits)]
+                    )
+    reverts = measure_reverts(contenders, options)
+    result = {}
+    for mechanism, budget, workload in contenders:
+        figures = {
+            name: _figure(
+                runs[mechanism.name][name],
+                len(getattr(workload, OPERATIONS[name])(capture=True).queries),
+            )
+            for name in OPERATIONS
+        }
+        figures["revert"] = reverts[mechanism.name]
+        figures["bytes_per_edit"] = measure_bytes(mechanism, workload, budget)
+        figures["counts"] = {name: getattr(budget, name) for name in BUDGETED}
+        result[mechanism.name] = figures
+    return result
+
+
+def settle() -> None:
+    """Bring the database to a steady state after a burst of writes.
+
+    On PostgreSQL, ``VACUUM ANALYZE`` does now what autovacuum would
+    otherwise start in the middle of the timed operations after a large
+    car is created; on SQLite the write-ahead log is folded back into the
+    database file.
+    """
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("VACUUM ANALYZE")
+        elif connection.vendor == "sqlite":
+            cursor.execute("PRAGMA wal_checkpoint(TRUNCATE)")
 
 
 def _budget(mechanism, size, options):
@@ -140,30 +171,39 @@ def _budget(mechanism, size, options):
     )
 
 
-def measure_revert(mechanism, workload, options) -> dict | None:
-    """Time reverts of the car ``--revert-ops`` random operations back.
+def measure_reverts(contenders, options) -> dict[str, dict | None]:
+    """Time reverts of each car ``--revert-ops`` random operations back.
 
-    A short cycle warms the revert path up first. Queries are counted by
-    an execute wrapper, which costs the same tiny amount for each query.
+    A short cycle warms the revert path up first; then every mechanism
+    does one cycle in turn, ``--repeat`` times (its budget's). Queries are
+    counted by an execute wrapper, which costs the same tiny amount for
+    each query.
     """
     from django.db import connection
 
     from bench.workload import QueryCounter
 
-    if mechanism.mark(workload.car) is None:
-        return None
-    runs, queries = [], []
+    runs = {mechanism.name: [] for mechanism, _budget, _workload in contenders}
+    queries = {name: [] for name in runs}
     for cycle in range(options.repeat + 1):
-        mark = mechanism.mark(workload.car)
-        for _ in range(options.revert_ops if cycle else REVERT_WARMUP_OPS):
-            workload.random_operation()
-        counter = QueryCounter()
-        with connection.execute_wrapper(counter):
-            timed = workload.revert(mark)
-        if cycle:
-            runs.append([timed])
-            queries.append(counter.count)
-    return _figure(runs, statistics.median_low(queries))
+        for mechanism, budget, workload in contenders:
+            mark = mechanism.mark(workload.car)
+            if mark is None or cycle > budget.repeat:
+                continue
+            for _ in range(budget.revert_ops if cycle else REVERT_WARMUP_OPS):
+                workload.random_operation()
+            counter = QueryCounter()
+            with connection.execute_wrapper(counter):
+                timed = workload.revert(mark)
+            if cycle:
+                runs[mechanism.name].append([timed])
+                queries[mechanism.name].append(counter.count)
+    return {
+        name: _figure(runs[name], statistics.median_low(queries[name]))
+        if runs[name]
+        else None
+        for name in runs
+    }
 
 
 def measure_bytes(mechanism, workload, options) -> dict:

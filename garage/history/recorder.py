@@ -20,7 +20,6 @@ from django.utils import timezone
 
 from garage.history import snapshot as snap
 from garage.history.deltas import DEEPDIFF_VERSION, diff_snapshots
-from garage.history.store import Store
 from garage.models import CarHistory, HistoryKind, ServiceRecord
 
 logger = logging.getLogger(__name__)
@@ -50,7 +49,7 @@ def lock_head(unit, car_id) -> Head:
     """
     if car_id in unit.heads:
         return unit.heads[car_id]
-    store = Store(unit.using)
+    store = unit.store
     row = store.lock_head(car_id)
     if row is None:
         store.create_head(car_id)
@@ -100,7 +99,7 @@ def _record_car(unit, car_id, record_ids, pending, done) -> CarHistory | None:
     here from that car, which is then recorded too.
     """
     head = lock_head(unit, car_id)
-    store = Store(unit.using)
+    store = unit.store
     if head.state and car_id not in unit.car_rows:
         live_state = head.state  # only records changed: the car row did not
     else:

@@ -33,6 +33,7 @@ class UnitOfWork:
     entries: list = field(default_factory=list)
     heads: dict[int, object] = field(default_factory=dict)
     flushing: bool = False
+    _store: object = field(default=None, repr=False)
 
     def note_car(self, car_id):
         """Note that the fields of car ``car_id`` may have changed."""
@@ -62,6 +63,15 @@ class UnitOfWork:
         """Record the change of ``car_id`` as ``kind`` rather than guess it."""
         self.note_car(car_id)
         self.kinds[car_id] = (kind, source_version)
+
+    @property
+    def store(self):
+        """Return the store that runs this unit's history statements."""
+        from garage.history.store import Store
+
+        if self._store is None:
+            self._store = Store(self.using)
+        return self._store
 
     def lock_car(self, car_id):
         """Lock the history of ``car_id`` and return its current version."""

@@ -11,6 +11,7 @@ from garage.history.deltas import (
     deepdiff_snapshots,
     diff_snapshots,
 )
+from garage.history.snapshot import without_shared_records
 
 keys = st.one_of(
     st.sampled_from(["id", "model", "service_records", "name", "1", "2", "10"]),
@@ -27,12 +28,44 @@ values = st.recursive(
     scalars, lambda children: st.dictionaries(keys, children, max_size=4), max_leaves=12
 )
 snapshots = st.dictionaries(keys, values, max_size=5)
+# Car-shaped snapshots whose records often coincide on both sides.
+records = st.one_of(
+    st.fixed_dictionaries(
+        {
+            "id": st.integers(1, 3),
+            "description": st.sampled_from(["Oil", "Tyres"]),
+            "service_manager": st.fixed_dictionaries(
+                {"id": st.integers(1, 2), "name": st.sampled_from(["Ana", "John"])}
+            ),
+        }
+    ),
+    values,
+)
+cars = st.one_of(
+    st.just({}),
+    st.fixed_dictionaries(
+        {
+            "id": st.just(1),
+            "model": st.sampled_from(["Corolla", "Yaris"]),
+            "service_records": st.dictionaries(
+                st.sampled_from(["1", "2", "3"]), records, max_size=3
+            ),
+        }
+    ),
+)
 
 
 @settings(max_examples=600, deadline=None)
 @given(snapshots, snapshots)
 def test_direct_diff_equals_deepdiff(before, after):
     assert diff_snapshots(before, after) == deepdiff_snapshots(before, after)
+
+
+@settings(max_examples=300, deadline=None)
+@given(cars, cars)
+def test_records_held_alike_on_both_sides_change_nothing_in_the_diff(before, after):
+    left, right = without_shared_records(before, after)
+    assert diff_snapshots(left, right) == deepdiff_snapshots(before, after)
 
 
 @settings(max_examples=200, deadline=None)

@@ -110,7 +110,7 @@ def _record_car(unit, car_id, record_ids, pending, done) -> CarHistory | None:
             records = pending.setdefault(other_car, set())
             if records is not None:
                 records.add(record_id)
-    diff = diff_snapshots(before, after)
+    diff = diff_snapshots(*snap.without_shared_records(before, after))
     if not diff:
         return None
 

@@ -247,17 +247,19 @@ def _plan(car_id, version, live, wanted, using) -> Plan:
     cars, so a revert never renames one. A manager who no longer exists is
     recreated with the id and name the snapshot holds.
     """
-    target = copy.deepcopy(wanted)
+    # A shallow copy: only the records whose manager is renamed are
+    # replaced, so ``wanted`` itself is left as it was.
+    records = dict(wanted.get(snap.RECORDS, {}))
+    target = {**wanted, snap.RECORDS: records} if wanted else {}
     notes: list[str] = []
     to_create: dict[int, str] = {}
-    records = target.get(snap.RECORDS, {})
     manager_ids = {r["service_manager"]["id"] for r in records.values()}
     existing = dict(
         Collaborator.objects.using(using)
         .filter(pk__in=manager_ids)
         .values_list("pk", "name")
     )
-    for record in records.values():
+    for key, record in records.items():
         manager = record["service_manager"]
         if manager["id"] not in existing:
             if manager["id"] not in to_create:
@@ -272,9 +274,11 @@ def _plan(car_id, version, live, wanted, using) -> Plan:
                 f"name {existing[manager['id']]} (it was {manager['name']}): "
                 f"a revert never renames a collaborator."
             )
-            manager["name"] = existing[manager["id"]]
+            manager = {**manager, "name": existing[manager["id"]]}
+            records[key] = {**record, "service_manager": manager}
     _check_plate(car_id, live, target, using)
-    changes = changes_from_diff(diff_snapshots(live, target), live)
+    diff = diff_snapshots(*snap.without_shared_records(live, target))
+    changes = changes_from_diff(diff, live)
     return Plan(car_id, version, live, target, changes, to_create, notes)
 
 

@@ -52,6 +52,26 @@ def live_snapshot(car_id: int, using="default") -> Snapshot:
     return assemble(state, live_records(car_id, using=using))
 
 
+def without_shared_records(before: Snapshot, after: Snapshot):
+    """Return both snapshots without the records they hold identically.
+
+    A record equal on both sides adds nothing to their diff, so the diff of
+    the two snapshots returned is the diff of the two given; comparing two
+    records for equality costs far less than walking them for a diff,
+    which matters when a revert or a restore compares whole cars.
+    """
+    old, new = before.get(RECORDS), after.get(RECORDS)
+    if not old or not new:
+        return before, after
+    shared = {key for key, record in old.items() if key in new and new[key] == record}
+    if not shared:
+        return before, after
+    return (
+        {**before, RECORDS: {k: v for k, v in old.items() if k not in shared}},
+        {**after, RECORDS: {k: v for k, v in new.items() if k not in shared}},
+    )
+
+
 def assemble(state: Snapshot, records: dict[str, Snapshot]) -> Snapshot:
     """Return a snapshot from its car-level state and its records."""
     if not state:

@@ -71,12 +71,6 @@ def export_filename(car_id: int, plate: str, extension: str) -> str:
     return f"{name}-history.{extension}"
 
 
-def latest_plate(car_id: int) -> str:
-    """Return the plate the car's newest entry recorded."""
-    entries = CarHistory.objects.for_car(car_id).order_by("-version")
-    return entries.values_list("license_plate", flat=True).first() or ""
-
-
 def history_as_json(car_id: int) -> str:
     """Return the car's history as a JSON document."""
     document = {

@@ -41,7 +41,11 @@ ERROR_MARK = "Nothing was saved"
 
 
 class FormFields(HTMLParser):
-    """Collect what a browser would post from the forms of a page."""
+    """Collect what a browser would post from the forms of a page.
+
+    The hostile-input tests (``tests/test_fuzz_forms.py``) fill forms with it
+    too, so both post what a browser would.
+    """
 
     def __init__(self):
         super().__init__()

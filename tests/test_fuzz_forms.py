@@ -12,7 +12,6 @@ uses fewer (see docs/operations.md for the runtimes).
 """
 
 import os
-from html.parser import HTMLParser
 from urllib.parse import quote
 
 from hypothesis import HealthCheck, given, settings
@@ -27,6 +26,7 @@ from garage import history
 from garage.forms import ServiceRecordFormSet
 from garage.history.units import recording
 from garage.models import Car, CarHistory, Collaborator, ServiceRecord
+from scripts.load import form_fields
 from tests.factories import make_car, make_collaborator, make_record, make_user
 
 EXAMPLES = int(os.environ.get("FLEET_FUZZ_EXAMPLES", "1000"))
@@ -113,37 +113,10 @@ def numbers(*known):
     )
 
 
-class FormFields(HTMLParser):
-    """Collect what a browser would post from the first form of a page."""
-
-    def __init__(self):
-        super().__init__()
-        self.data = {}
-        self.select = None
-
-    def handle_starttag(self, tag, attrs):
-        attrs = dict(attrs)
-        name = attrs.get("name")
-        if tag == "select":
-            self.select = name
-        elif tag == "option" and self.select and "selected" in attrs:
-            self.data[self.select] = attrs.get("value", "")
-        elif tag in ("input", "textarea") and name and "__prefix__" not in name:
-            if attrs.get("type") == "checkbox" and "checked" not in attrs:
-                return
-            if attrs.get("type") != "submit":
-                self.data[name] = attrs.get("value") or ""
-
-    def handle_endtag(self, tag):
-        if tag == "select":
-            self.select = None
-
-
 def form_data(response):
-    parser = FormFields()
-    parser.feed(response.content.decode())
-    parser.data.pop("csrfmiddlewaretoken", None)
-    return parser.data
+    data = form_fields(response.content.decode())
+    data.pop("csrfmiddlewaretoken", None)
+    return data
 
 
 def row_counts():
